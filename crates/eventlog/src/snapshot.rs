@@ -90,3 +90,75 @@ impl Iterator for SnapshotReader {
         self.next_entry().transpose()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{EventLog, EventLogConfig};
+
+    fn snapshot(dir: &Path) -> Vec<(u64, Bytes)> {
+        read_snapshot(dir)
+            .unwrap()
+            .map(|item| item.map(|(seq, payload)| (seq.0, payload)).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn reads_every_entry_across_segments_while_the_log_is_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = EventLogConfig {
+            segment_max_bytes: 4096,
+            ..EventLogConfig::default()
+        };
+        let log = EventLog::open(dir.path(), config).unwrap();
+        for batch in 0..10u8 {
+            log.append_blocking(
+                (0..10u8)
+                    .map(|i| Bytes::from(vec![batch * 10 + i; 100]))
+                    .collect(),
+            )
+            .unwrap();
+        }
+        let entries = snapshot(dir.path());
+        assert_eq!(entries.len(), 100);
+        assert!(
+            entries
+                .iter()
+                .enumerate()
+                .all(|(i, (seq, payload))| *seq == i as u64 && payload[0] == i as u8)
+        );
+        drop(log);
+        assert_eq!(snapshot(dir.path()).len(), 100);
+    }
+
+    #[test]
+    fn stops_quietly_at_a_torn_tail_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = EventLog::open(dir.path(), EventLogConfig::default()).unwrap();
+        log.append_blocking(vec![
+            Bytes::from_static(b"first"),
+            Bytes::from_static(b"second"),
+        ])
+        .unwrap();
+        drop(log);
+        let segment = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .find(|path| {
+                path.file_name()
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .ends_with(".seg")
+            })
+            .expect("one segment file");
+        let bytes = std::fs::read(&segment).unwrap();
+        let torn_length = bytes.iter().rposition(|byte| *byte != 0).unwrap();
+        std::fs::write(&segment, &bytes[..torn_length]).unwrap();
+        assert_eq!(
+            snapshot(dir.path()),
+            vec![(0, Bytes::from_static(b"first"))]
+        );
+        assert_eq!(std::fs::read(&segment).unwrap().len(), torn_length);
+    }
+}

@@ -140,13 +140,31 @@ mod tests {
     fn keys_come_in_cloudtrail_order_with_nulls_kept() {
         let text = String::from_utf8(sample().to_json_bytes()).unwrap();
         let keys: Vec<&str> = [
-            "eventVersion", "userIdentity", "eventTime", "eventSource", "eventName", "awsRegion",
-            "sourceIPAddress", "userAgent", "errorCode", "errorMessage", "requestParameters",
-            "responseElements", "requestID", "eventID", "readOnly", "eventType", "managementEvent",
-            "recipientAccountId", "eventCategory",
+            "eventVersion",
+            "userIdentity",
+            "eventTime",
+            "eventSource",
+            "eventName",
+            "awsRegion",
+            "sourceIPAddress",
+            "userAgent",
+            "errorCode",
+            "errorMessage",
+            "requestParameters",
+            "responseElements",
+            "requestID",
+            "eventID",
+            "readOnly",
+            "eventType",
+            "managementEvent",
+            "recipientAccountId",
+            "eventCategory",
         ]
         .to_vec();
-        let positions: Vec<usize> = keys.iter().map(|key| text.find(&format!("\"{key}\"")).unwrap()).collect();
+        let positions: Vec<usize> = keys
+            .iter()
+            .map(|key| text.find(&format!("\"{key}\"")).unwrap())
+            .collect();
         assert!(positions.windows(2).all(|pair| pair[0] < pair[1]), "{text}");
         assert!(text.contains("\"responseElements\":null"));
         assert!(!text.contains("tlsDetails"));

@@ -85,17 +85,21 @@ impl Envelope {
 
     /// Parses an event-log payload written by [`Envelope::encode`].
     pub fn decode(payload: &Bytes) -> Result<Self, EnvelopeError> {
-        let header = payload.get(..3).ok_or(EnvelopeError::Truncated(payload.len()))?;
+        let header = payload
+            .get(..3)
+            .ok_or(EnvelopeError::Truncated(payload.len()))?;
         if header[0] != FORMAT_VERSION {
             return Err(EnvelopeError::UnknownVersion(header[0]));
         }
-        let source = RecordSource::from_byte(header[1]).ok_or(EnvelopeError::UnknownSource(header[1]))?;
+        let source =
+            RecordSource::from_byte(header[1]).ok_or(EnvelopeError::UnknownSource(header[1]))?;
         let account_end = 3 + header[2] as usize;
         let time_end = account_end + 8;
         if payload.len() < time_end {
             return Err(EnvelopeError::Truncated(payload.len()));
         }
-        let account = std::str::from_utf8(&payload[3..account_end]).map_err(|_| EnvelopeError::BadAccount)?;
+        let account =
+            std::str::from_utf8(&payload[3..account_end]).map_err(|_| EnvelopeError::BadAccount)?;
         let mut time = [0u8; 8];
         time.copy_from_slice(&payload[account_end..time_end]);
         Ok(Self {
@@ -131,12 +135,21 @@ mod tests {
             record: Bytes::new(),
         }
         .encode();
-        assert!(matches!(Envelope::decode(&encoded.slice(..10)), Err(EnvelopeError::Truncated(_))));
+        assert!(matches!(
+            Envelope::decode(&encoded.slice(..10)),
+            Err(EnvelopeError::Truncated(_))
+        ));
         let mut bad = encoded.to_vec();
         bad[0] = 9;
-        assert_eq!(Envelope::decode(&Bytes::from(bad.clone())), Err(EnvelopeError::UnknownVersion(9)));
+        assert_eq!(
+            Envelope::decode(&Bytes::from(bad.clone())),
+            Err(EnvelopeError::UnknownVersion(9))
+        );
         bad[0] = 1;
         bad[1] = 77;
-        assert_eq!(Envelope::decode(&Bytes::from(bad)), Err(EnvelopeError::UnknownSource(77)));
+        assert_eq!(
+            Envelope::decode(&Bytes::from(bad)),
+            Err(EnvelopeError::UnknownSource(77))
+        );
     }
 }

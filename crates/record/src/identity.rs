@@ -43,7 +43,12 @@ impl PrincipalIdentity {
     }
 
     /// The identity of an IAM user. `principal_id` is the user's stable id (an `AIDA…` string).
-    pub fn iam_user(account_id: &str, user_name: &str, principal_id: &str, access_key_id: &str) -> Self {
+    pub fn iam_user(
+        account_id: &str,
+        user_name: &str,
+        principal_id: &str,
+        access_key_id: &str,
+    ) -> Self {
         Self {
             identity_type: "IAMUser",
             principal_id: principal_id.to_owned(),
@@ -76,7 +81,11 @@ pub fn derive_user_principal_id(account_id: &str, user_name: &str) -> String {
     let (first, second) = (hash(0xcbf2_9ce4_8422_2325), hash(0x8422_2325_cbf2_9ce4));
     let mut id = String::from("AIDA");
     for index in 0..17u32 {
-        let source = if index < 12 { first >> (index * 5) } else { second >> ((index - 12) * 5) };
+        let source = if index < 12 {
+            first >> (index * 5)
+        } else {
+            second >> ((index - 12) * 5)
+        };
         id.push(ALPHABET[(source & 31) as usize] as char);
     }
     id
@@ -88,7 +97,8 @@ mod tests {
 
     #[test]
     fn root_and_user_shapes_match_cloudtrail() {
-        let root = serde_json::to_value(PrincipalIdentity::root("123456789012", "AKIAROOT")).unwrap();
+        let root =
+            serde_json::to_value(PrincipalIdentity::root("123456789012", "AKIAROOT")).unwrap();
         assert_eq!(
             root,
             serde_json::json!({"type":"Root","principalId":"123456789012","arn":"arn:aws:iam::123456789012:root",
@@ -96,7 +106,10 @@ mod tests {
         );
         let user = PrincipalIdentity::iam_user("123456789012", "alice", "AIDAX", "AKIAUSER");
         assert_eq!(user.display_name(), "alice");
-        assert_eq!(serde_json::to_value(&user).unwrap()["arn"], "arn:aws:iam::123456789012:user/alice");
+        assert_eq!(
+            serde_json::to_value(&user).unwrap()["arn"],
+            "arn:aws:iam::123456789012:user/alice"
+        );
     }
 
     #[test]

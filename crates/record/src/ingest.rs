@@ -89,7 +89,9 @@ fn decompress(input: &[u8], max_bytes: usize) -> Result<Bytes, IngestError> {
     }
     let mut out = Vec::new();
     let limit = max_bytes as u64 + 1;
-    flate2::read::MultiGzDecoder::new(input).take(limit).read_to_end(&mut out)?;
+    flate2::read::MultiGzDecoder::new(input)
+        .take(limit)
+        .read_to_end(&mut out)?;
     if out.len() > max_bytes {
         return Err(IngestError::TooLarge(max_bytes));
     }
@@ -103,9 +105,16 @@ fn split_documents(text: &[u8]) -> Option<Vec<&str>> {
     for document in serde_json::Deserializer::from_slice(text).into_iter::<&RawValue>() {
         let document = document.ok()?.get();
         match document.trim_start().as_bytes().first() {
-            Some(b'[') => records.extend(serde_json::from_str::<Vec<&RawValue>>(document).ok()?.iter().map(|r| r.get())),
+            Some(b'[') => records.extend(
+                serde_json::from_str::<Vec<&RawValue>>(document)
+                    .ok()?
+                    .iter()
+                    .map(|r| r.get()),
+            ),
             Some(b'{') => match serde_json::from_str::<LogFileEnvelope>(document) {
-                Ok(LogFileEnvelope { records: Some(inner) }) => records.extend(inner.iter().map(|r| r.get())),
+                Ok(LogFileEnvelope {
+                    records: Some(inner),
+                }) => records.extend(inner.iter().map(|r| r.get())),
                 _ => records.push(document),
             },
             _ => records.push(document),
@@ -135,10 +144,16 @@ fn split_lines(text: &Bytes, outcome: &mut SplitOutcome) {
 
 fn check_into(text: &Bytes, record: &str, index: usize, outcome: &mut SplitOutcome) {
     match validate_record(record) {
-        Ok((event_id, event_time)) => {
-            outcome.accepted.push(IngestedRecord { bytes: text.slice_ref(record.as_bytes()), event_id, event_time })
-        }
-        Err((event_id, reason)) => outcome.rejected.push(RecordRejection { index, event_id, reason }),
+        Ok((event_id, event_time)) => outcome.accepted.push(IngestedRecord {
+            bytes: text.slice_ref(record.as_bytes()),
+            event_id,
+            event_time,
+        }),
+        Err((event_id, reason)) => outcome.rejected.push(RecordRejection {
+            index,
+            event_id,
+            reason,
+        }),
     }
 }
 
@@ -170,14 +185,21 @@ pub fn validate_record(record: &str) -> Result<(String, chrono::DateTime<chrono:
     if !record.trim_start().starts_with('{') {
         return Err((None, "record is not a JSON object".into()));
     }
-    let fields: RequiredFields =
-        serde_json::from_str(record).map_err(|error| (None, format!("record is not valid JSON: {error}")))?;
+    let fields: RequiredFields = serde_json::from_str(record)
+        .map_err(|error| (None, format!("record is not valid JSON: {error}")))?;
     let event_id = string_field(fields.event_id, "eventID").map_err(|reason| (None, reason))?;
     let known_id = Some(event_id.clone());
     if record.len() > MAX_RECORD_BYTES {
-        return Err((known_id, format!("record is {} bytes, over the 262144-byte limit", record.len())));
+        return Err((
+            known_id,
+            format!(
+                "record is {} bytes, over the 262144-byte limit",
+                record.len()
+            ),
+        ));
     }
-    let check = |value, name| string_field(value, name).map_err(|reason| (known_id.clone(), reason));
+    let check =
+        |value, name| string_field(value, name).map_err(|reason| (known_id.clone(), reason));
     check(fields.event_version, "eventVersion")?;
     check(fields.aws_region, "awsRegion")?;
     let event_type = check(fields.event_type, "eventType")?;
@@ -187,7 +209,12 @@ pub fn validate_record(record: &str) -> Result<(String, chrono::DateTime<chrono:
     }
     let time_text = check(fields.event_time, "eventTime")?;
     let event_time = chrono::DateTime::parse_from_rfc3339(&time_text)
-        .map_err(|_| (known_id.clone(), format!("eventTime \"{time_text}\" is not an ISO 8601 UTC time")))?
+        .map_err(|_| {
+            (
+                known_id.clone(),
+                format!("eventTime \"{time_text}\" is not an ISO 8601 UTC time"),
+            )
+        })?
         .with_timezone(&chrono::Utc);
     Ok((event_id, event_time))
 }
@@ -197,7 +224,10 @@ fn string_field(value: Option<&RawValue>, name: &str) -> Result<String, String> 
     match serde_json::from_str::<String>(value.get()) {
         Ok(text) if !text.is_empty() => Ok(text),
         Ok(_) => Err(format!("required field {name} is empty")),
-        Err(_) => Err(format!("field {name} must be a string, got {}", value.get())),
+        Err(_) => Err(format!(
+            "field {name} must be a string, got {}",
+            value.get()
+        )),
     }
 }
 
@@ -229,7 +259,11 @@ mod tests {
     #[test]
     fn keeps_original_bytes_of_every_envelope_kind() {
         let file = format!("{{\"Records\":[{GOOD},{GOOD}]}}\n");
-        for input in [file.clone(), format!("[\n  {GOOD}\n, {GOOD}]"), format!("{GOOD}\n{GOOD}\n")] {
+        for input in [
+            file.clone(),
+            format!("[\n  {GOOD}\n, {GOOD}]"),
+            format!("{GOOD}\n{GOOD}\n"),
+        ] {
             let outcome = split_records(input.as_bytes(), 1 << 20).unwrap();
             assert_eq!(outcome.accepted.len(), 2, "{input}");
             assert_eq!(outcome.accepted[0].bytes, GOOD.as_bytes());
@@ -238,7 +272,11 @@ mod tests {
         gz.write_all(file.as_bytes()).unwrap();
         let outcome = split_records(&gz.finish().unwrap(), 1 << 20).unwrap();
         assert_eq!(outcome.accepted[1].bytes, GOOD.as_bytes());
-        assert!(std::str::from_utf8(&outcome.accepted[1].bytes).unwrap().contains("1.688560107857E9"));
+        assert!(
+            std::str::from_utf8(&outcome.accepted[1].bytes)
+                .unwrap()
+                .contains("1.688560107857E9")
+        );
     }
 
     #[test]
@@ -275,7 +313,11 @@ mod tests {
         let big = with("userAgent", &format!("\"{padding}\""));
         let outcome = split_records(big.as_bytes(), 1 << 20).unwrap();
         assert_eq!(outcome.rejected[0].event_id.as_deref(), Some("e1"));
-        assert!(outcome.rejected[0].reason.contains("over the 262144-byte limit"));
+        assert!(
+            outcome.rejected[0]
+                .reason
+                .contains("over the 262144-byte limit")
+        );
     }
 
     fn with_text(record: &str, field: &str, value: &str) -> String {
@@ -289,7 +331,8 @@ mod tests {
 
     #[test]
     fn every_real_corpus_record_goes_in() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/real");
+        let root =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/real");
         let mut total = 0;
         for folder in std::fs::read_dir(&root).expect("the real corpus is beside the checkout") {
             let folder = folder.unwrap().path();
@@ -300,7 +343,12 @@ mod tests {
                 let path = file.unwrap().path();
                 if path.extension().is_some_and(|ext| ext == "json") {
                     let outcome = split_records(&std::fs::read(&path).unwrap(), 64 << 20).unwrap();
-                    assert!(outcome.rejected.is_empty(), "{}: {:?}", path.display(), outcome.rejected);
+                    assert!(
+                        outcome.rejected.is_empty(),
+                        "{}: {:?}",
+                        path.display(),
+                        outcome.rejected
+                    );
                     total += outcome.accepted.len();
                 }
             }

@@ -20,7 +20,9 @@ pub mod naming;
 pub use audit::{ApiCallRecord, TlsDetails};
 pub use envelope::{Envelope, EnvelopeError, RecordSource};
 pub use identity::PrincipalIdentity;
-pub use ingest::{IngestError, IngestedRecord, RecordRejection, SplitOutcome, split_records, validate_record};
+pub use ingest::{
+    IngestError, IngestedRecord, RecordRejection, SplitOutcome, split_records, validate_record,
+};
 
 /// The current CloudTrail record format version that OpenTrail writes.
 pub const EVENT_VERSION: &str = "1.11";

@@ -21,7 +21,9 @@ pub fn lower_camel(name: &str) -> String {
 
 fn is_secret(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    ["secret", "password", "privatekey", "sessiontoken"].iter().any(|marker| lower.contains(marker))
+    ["secret", "password", "privatekey", "sessiontoken"]
+        .iter()
+        .any(|marker| lower.contains(marker))
 }
 
 /// Converts a request or response body to CloudTrail's lower-camel form, dropping secrets.
@@ -30,8 +32,11 @@ pub fn to_record_members(value: &Value) -> Value {
         Value::Object(members) => {
             let mut out = Map::with_capacity(members.len());
             for (name, member) in members {
-                let converted =
-                    if is_secret(name) { Value::String(HIDDEN.to_owned()) } else { to_record_members(member) };
+                let converted = if is_secret(name) {
+                    Value::String(HIDDEN.to_owned())
+                } else {
+                    to_record_members(member)
+                };
                 out.insert(lower_camel(name), converted);
             }
             Value::Object(out)
@@ -57,7 +62,11 @@ mod tests {
 
     #[test]
     fn lower_camel_keeps_inner_capitals() {
-        for (input, expected) in [("TrailARN", "trailARN"), ("trailNameList", "trailNameList"), ("", "")] {
+        for (input, expected) in [
+            ("TrailARN", "trailARN"),
+            ("trailNameList", "trailNameList"),
+            ("", ""),
+        ] {
             assert_eq!(lower_camel(input), expected);
         }
     }

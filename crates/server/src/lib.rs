@@ -1,1 +1,203 @@
-//! Placeholder: being written.
+//! The HTTP front of OpenTrail: one listener serving every AWS-compatible API, dispatched by the
+//! SigV4 credential scope's service name (and `X-Amz-Target` for JSON services), like a cloud region
+//! on one port.
+//!
+//! A tour:
+//! - [`config`] and [`identity`]: what the operator configured, and whose access key is whose.
+//! - [`listener`]: TCP/TLS accept loop and graceful drain. [`dispatch`]: which API a request is for.
+//! - [`json_api`] (cloudtrail), [`sts_api`], [`ingest_api`], and the S3 front (crate `opentrail-s3`,
+//!   glued in [`s3_glue`]): one module per wire protocol, each authenticating, calling the semantics
+//!   crate, writing the audit record ([`audit`]) and only then answering.
+//! - [`api_error`]: the one place error codes become HTTP statuses.
+//! - [`run`]: start-up and the ordered shutdown.
+//!
+//! This crate owns HTTP and nothing else: trail semantics live in `opentrail-control`, durability in
+//! `opentrail-eventlog`, S3 storage in `opentrail-s3`, record shapes in `opentrail-record`.
+
+pub mod api_error;
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod context;
+pub mod dispatch;
+pub mod identity;
+pub mod ingest_api;
+pub mod json_api;
+pub mod listener;
+pub mod metrics;
+pub mod s3_glue;
+pub mod sts_api;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use http_body_util::BodyExt;
+use opentrail_control::{CallContext as ControlContext, ControlPlane};
+use opentrail_eventlog::{EventLog, EventLogConfig};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use crate::api_error::ApiFailure;
+use crate::audit::Auditor;
+use crate::config::ServerConfig;
+use crate::identity::{Principal, PrincipalDirectory, RootCredentials};
+use crate::metrics::Metrics;
+
+/// Everything a request handler needs, shared by all connections.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// The merged configuration.
+    pub config: Arc<ServerConfig>,
+    /// Access keys to principals.
+    pub principals: Arc<PrincipalDirectory>,
+    /// The trail control plane.
+    pub control: Arc<ControlPlane>,
+    /// The S3 front over the embedded buckets.
+    pub s3: Arc<opentrail_s3::S3Front>,
+    /// Self-audit into the event log.
+    pub auditor: Auditor,
+    /// The durable event log.
+    pub log: EventLog,
+    /// Operator metrics.
+    pub metrics: Arc<Metrics>,
+}
+
+impl App {
+    /// Calls a CloudTrail operation on the control plane (SQLite work runs off the async threads).
+    pub async fn call_control(
+        &self,
+        principal: &Principal,
+        region: &str,
+        operation: &str,
+        input: Value,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Value, ApiFailure> {
+        let control = self.control.clone();
+        let context = ControlContext {
+            account_id: principal.account_id().to_owned(),
+            region: region.to_owned(),
+            now,
+        };
+        let operation = operation.to_owned();
+        match tokio::task::spawn_blocking(move || control.call(&context, &operation, &input)).await
+        {
+            Ok(Ok(output)) => Ok(output),
+            Ok(Err(error)) => Err(ApiFailure::new(error.code, error.message)),
+            Err(_) => Err(ApiFailure::internal()),
+        }
+    }
+
+    /// Whether a CloudTrail operation only reads (unknown operations count as writes).
+    pub fn control_read_only(&self, operation: &str) -> bool {
+        ControlPlane::is_read_only(operation).unwrap_or(false)
+    }
+}
+
+/// Reads a whole request body up to a limit.
+#[derive(Debug)]
+pub struct ReadBody;
+
+impl ReadBody {
+    /// Splits the request and collects its body, refusing bodies over `limit` bytes.
+    pub async fn read(
+        request: http::Request<axum::body::Body>,
+        limit: usize,
+    ) -> Result<(http::request::Parts, bytes::Bytes), ApiFailure> {
+        let (parts, body) = request.into_parts();
+        let limited = http_body_util::Limited::new(body, limit);
+        match limited.collect().await {
+            Ok(collected) => Ok((parts, collected.to_bytes())),
+            Err(error) if error.is::<http_body_util::LengthLimitError>() => Err(ApiFailure::new(
+                "RequestEntityTooLarge",
+                format!("request body exceeds the {limit}-byte limit"),
+            )),
+            Err(_) => Err(ApiFailure::new(
+                "IncompleteBody",
+                "the request body ended early",
+            )),
+        }
+    }
+}
+
+/// A started server: its address, and the handle that stops it in order.
+#[derive(Debug)]
+pub struct RunningServer {
+    /// The bound address (useful with port 0).
+    pub local_addr: std::net::SocketAddr,
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+    log: EventLog,
+}
+
+impl RunningServer {
+    /// Stops in order: stop accepting, drain in-flight requests (each waits for its audit fsync),
+    /// then close the event log (its writer thread finishes and exits).
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        self.task.await.context("listener task panicked")?;
+        let log = self.log;
+        tokio::task::spawn_blocking(move || drop(log))
+            .await
+            .context("closing the event log")?;
+        Ok(())
+    }
+
+    /// Waits until the server stops on its own (it does not, except on a fatal error).
+    pub fn cancel_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+}
+
+/// Opens every store under the data directory and starts listening.
+pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<RunningServer> {
+    config.validate()?;
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+    let metrics = Arc::new(Metrics::default());
+    let principals = Arc::new(PrincipalDirectory::build(&config, &root)?);
+    let log_dir = config.data_dir.join("eventlog");
+    let log = EventLog::open(&log_dir, EventLogConfig::default())
+        .with_context(|| format!("opening the event log in {}", log_dir.display()))?;
+    tracing::info!(recovery = ?log.recovery_report(), "event log open");
+    let auditor = Auditor::new(log.clone(), metrics.clone());
+    let s3 = Arc::new(s3_glue::open(&config, principals.clone(), auditor.clone())?);
+    let buckets = Arc::new(s3_glue::Buckets(s3.clone()));
+    let control = Arc::new(ControlPlane::open(
+        &config.data_dir.join("control.sqlite"),
+        buckets,
+    )?);
+    let app = App {
+        config: Arc::new(config.clone()),
+        principals,
+        control,
+        s3,
+        auditor,
+        log: log.clone(),
+        metrics,
+    };
+    let tls = match &config.tls {
+        Some(files) => Some(listener::tls_acceptor(&files.cert, &files.key)?),
+        None => None,
+    };
+    let tcp = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let local_addr = tcp.local_addr()?;
+    let shutdown = CancellationToken::new();
+    let router = dispatch::router(app);
+    let task = tokio::spawn(listener::serve(
+        tcp,
+        tls,
+        router,
+        shutdown.clone(),
+        Duration::from_secs(30),
+    ));
+    tracing::info!(%local_addr, "opentrail listening");
+    Ok(RunningServer {
+        local_addr,
+        shutdown,
+        task,
+        log,
+    })
+}

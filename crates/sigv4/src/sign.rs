@@ -38,12 +38,15 @@ pub fn sign_request(
         HeaderValue::from_str(text).map_err(|_| AuthError::UnsupportedAlgorithm(text.to_owned()))
     };
     parts.headers.insert("x-amz-date", header(&timestamp)?);
-    parts.headers.insert("x-amz-content-sha256", header(payload_hash)?);
-    let mut signed_headers: Vec<String> = ["content-type", "host", "x-amz-content-sha256", "x-amz-date"]
-        .into_iter()
-        .filter(|name| parts.headers.contains_key(*name))
-        .map(str::to_owned)
-        .collect();
+    parts
+        .headers
+        .insert("x-amz-content-sha256", header(payload_hash)?);
+    let mut signed_headers: Vec<String> =
+        ["content-type", "host", "x-amz-content-sha256", "x-amz-date"]
+            .into_iter()
+            .filter(|name| parts.headers.contains_key(*name))
+            .map(str::to_owned)
+            .collect();
     signed_headers.sort();
     let is_s3 = params.service == "s3";
     let canonical_uri = canonical_uri_candidates(parts.uri.path(), is_s3)
@@ -73,7 +76,9 @@ pub fn sign_request(
         params.access_key_id,
         signed_headers.join(";")
     );
-    parts.headers.insert(http::header::AUTHORIZATION, header(&authorization)?);
+    parts
+        .headers
+        .insert(http::header::AUTHORIZATION, header(&authorization)?);
     Ok(())
 }
 
@@ -104,13 +109,40 @@ mod tests {
     fn a_signed_request_verifies_and_a_wrong_secret_does_not() {
         let body = b"{\"Records\":[]}";
         let parts = signed(body, "secret");
-        let parsed = parse_auth(&parts.method, &parts.uri, &parts.headers).unwrap().unwrap();
+        let parsed = parse_auth(&parts.method, &parts.uri, &parts.headers)
+            .unwrap()
+            .unwrap();
         assert_eq!(parsed.scope.service, "opentrail");
         let now = "2026-01-02T03:05:00Z".parse().unwrap();
-        verify(&parsed, &parts.method, &parts.uri, &parts.headers, &sha256_hex(body), "secret", now).unwrap();
-        let other = verify(&parsed, &parts.method, &parts.uri, &parts.headers, &sha256_hex(body), "nope", now);
+        verify(
+            &parsed,
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            &sha256_hex(body),
+            "secret",
+            now,
+        )
+        .unwrap();
+        let other = verify(
+            &parsed,
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            &sha256_hex(body),
+            "nope",
+            now,
+        );
         assert!(matches!(other, Err(AuthError::SignatureMismatch { .. })));
-        let tampered = verify(&parsed, &parts.method, &parts.uri, &parts.headers, &sha256_hex(b"x"), "secret", now);
+        let tampered = verify(
+            &parsed,
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            &sha256_hex(b"x"),
+            "secret",
+            now,
+        );
         assert!(tampered.is_err());
     }
 }

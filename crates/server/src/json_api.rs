@@ -1,0 +1,189 @@
+//! awsJson1.1 services (today: `cloudtrail`): target parsing, authentication, the call, self-audit and
+//! the wire response, in that order.
+//!
+//! Both `X-Amz-Target` forms are accepted (`com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.Op`
+//! from botocore and `CloudTrail_20131101.Op` from other SDKs): the operation is the text after the
+//! last `.`. The semantics of each operation live in the control plane, not here.
+
+use axum::response::Response;
+use serde_json::Value;
+
+use crate::api_error::{ApiFailure, json_success};
+use crate::audit::{AuditedCall, record_members};
+use crate::auth::authenticate;
+use crate::context::CallContext;
+use crate::{App, ReadBody};
+
+/// The JSON services OpenTrail speaks, by the target prefix their SDKs send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonService {
+    /// CloudTrail, API version 2013-11-01.
+    CloudTrail,
+}
+
+impl JsonService {
+    /// Recognises a service from an `X-Amz-Target` prefix.
+    pub fn from_target(target: &str) -> Option<(Self, &str)> {
+        let (prefix, operation) = target.rsplit_once('.')?;
+        let service = prefix.rsplit('.').next()?;
+        match service {
+            "CloudTrail_20131101" => Some((Self::CloudTrail, operation)),
+            _ => None,
+        }
+    }
+
+    /// The record's `eventSource`.
+    pub fn event_source(self) -> &'static str {
+        match self {
+            Self::CloudTrail => "cloudtrail.amazonaws.com",
+        }
+    }
+
+    /// The metrics label.
+    pub fn api_label(self) -> &'static str {
+        match self {
+            Self::CloudTrail => "cloudtrail",
+        }
+    }
+}
+
+/// Handles one JSON-protocol request end to end.
+pub async fn handle(
+    app: &App,
+    context: CallContext,
+    request: http::Request<axum::body::Body>,
+) -> Response {
+    let request_id = context.request_id.clone();
+    let target = request
+        .headers()
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let Some((service, operation)) = JsonService::from_target(&target) else {
+        let failure = ApiFailure::new(
+            "UnknownOperationException",
+            format!("Unknown operation {target}"),
+        );
+        return failure.into_json_response(&request_id);
+    };
+    let operation = operation.to_owned();
+    let (parts, body) = match ReadBody::read(request, 1 << 20).await {
+        Ok(pair) => pair,
+        Err(failure) => return failure.into_json_response(&request_id),
+    };
+    let parsed = opentrail_sigv4::parse_auth(&parts.method, &parts.uri, &parts.headers);
+    let region = match &parsed {
+        Ok(Some(auth)) => auth.scope.region.clone(),
+        _ => app.config.region.clone(),
+    };
+    let principal = match authenticate(&app.principals, parsed, &parts, &body, context.received_at)
+    {
+        Ok((principal, _)) => principal,
+        Err(auth_failure) => {
+            let call = AuditedCall {
+                identity: auth_failure.principal.as_ref().map(|p| &p.identity),
+                region: &region,
+                event_source: service.event_source(),
+                event_name: &operation,
+                read_only: app.control_read_only(&operation),
+                request_parameters: Value::Null,
+                response_elements: Value::Null,
+                error: Some((&auth_failure.failure.code, &auth_failure.failure.message)),
+                additional_event_data: None,
+                resources: None,
+                management_event: true,
+            };
+            if app.auditor.record(&context, call).await.is_err() {
+                return ApiFailure::internal().into_json_response(&request_id);
+            }
+            return auth_failure.failure.into_json_response(&request_id);
+        }
+    };
+    let input: Value = match parse_body(&body) {
+        Ok(input) => input,
+        Err(failure) => return failure.into_json_response(&request_id),
+    };
+    let outcome = app
+        .call_control(
+            &principal,
+            &region,
+            &operation,
+            input.clone(),
+            context.received_at,
+        )
+        .await;
+    let read_only = app.control_read_only(&operation);
+    let response_elements = match (&outcome, read_only) {
+        (Ok(output), false) => record_members(output),
+        _ => Value::Null,
+    };
+    let error = outcome.as_ref().err();
+    let call = AuditedCall {
+        identity: Some(&principal.identity),
+        region: &region,
+        event_source: service.event_source(),
+        event_name: &operation,
+        read_only,
+        request_parameters: record_members(&input),
+        response_elements,
+        error: error.map(|failure| (failure.code.as_str(), failure.message.as_str())),
+        additional_event_data: None,
+        resources: None,
+        management_event: true,
+    };
+    if app.auditor.record(&context, call).await.is_err() {
+        return ApiFailure::internal().into_json_response(&request_id);
+    }
+    match outcome {
+        Ok(output) => json_success(&request_id, &output),
+        Err(failure) => failure.into_json_response(&request_id),
+    }
+}
+
+fn parse_body(body: &[u8]) -> Result<Value, ApiFailure> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Default::default()));
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(value @ Value::Object(_)) => Ok(value),
+        Ok(_) => Err(ApiFailure::new(
+            "SerializationException",
+            "Start of structure or map found where not expected.",
+        )),
+        Err(error) => Err(ApiFailure::new(
+            "SerializationException",
+            format!("request body is not valid JSON: {error}"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_target_forms_dispatch_to_the_operation() {
+        for target in [
+            "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.GetTrail",
+            "CloudTrail_20131101.GetTrail",
+        ] {
+            assert_eq!(
+                JsonService::from_target(target),
+                Some((JsonService::CloudTrail, "GetTrail"))
+            );
+        }
+        assert_eq!(JsonService::from_target("Logs_20140328.GetLogEvents"), None);
+        assert_eq!(JsonService::from_target("GetTrail"), None);
+    }
+
+    #[test]
+    fn empty_bodies_are_empty_objects_and_non_objects_are_refused() {
+        assert_eq!(parse_body(b"").unwrap(), serde_json::json!({}));
+        assert_eq!(
+            parse_body(b"[]").unwrap_err().code,
+            "SerializationException"
+        );
+        assert_eq!(parse_body(b"{").unwrap_err().code, "SerializationException");
+    }
+}

@@ -1,0 +1,220 @@
+//! Glue between the S3 front (crate `opentrail-s3`) and the rest of the server: principals as its
+//! credential store, self-audit as its audit sink, its buckets as the control plane's bucket
+//! directory, and the request context it reads from request extensions.
+//!
+//! It also serves AWS's public CloudTrail policy template (bucket `awscloudtrail-policy-<region>`),
+//! which `aws cloudtrail create-subscription` downloads through whatever S3 endpoint it is given.
+//! Object-level calls (data events) are not recorded yet: the S3 data-events issue records them.
+
+use std::sync::Arc;
+
+use axum::response::{IntoResponse, Response};
+use futures_util::future::BoxFuture;
+use opentrail_record::PrincipalIdentity;
+use opentrail_s3::{
+    CredentialStore, RequestContext, S3AuditSink, S3CallRecord, S3EventCategory, S3Front,
+};
+use serde_json::Value;
+
+use crate::App;
+use crate::audit::{AuditedCall, Auditor};
+use crate::config::ServerConfig;
+use crate::context::CallContext;
+use crate::identity::{Principal, PrincipalDirectory};
+
+/// Opens the S3 front over `<data-dir>/s3`.
+pub fn open(
+    config: &ServerConfig,
+    principals: Arc<PrincipalDirectory>,
+    auditor: Auditor,
+) -> anyhow::Result<S3Front> {
+    let s3_config = opentrail_s3::S3Config {
+        virtual_host_domains: vec!["localhost".to_owned(), "s3.localhost".to_owned()],
+        default_region: config.region.clone(),
+        ..opentrail_s3::S3Config::default()
+    };
+    let front = S3Front::open(
+        &config.data_dir.join("s3"),
+        s3_config,
+        Arc::new(Credentials(principals)),
+        Arc::new(AuditSink(auditor)),
+    )?;
+    Ok(front)
+}
+
+/// Serves one S3 request.
+pub async fn handle(
+    app: &App,
+    context: CallContext,
+    mut request: http::Request<axum::body::Body>,
+) -> Response {
+    if let Some(template) = policy_template(&request) {
+        return template;
+    }
+    request.extensions_mut().insert(RequestContext {
+        request_id: context.request_id.clone(),
+        source_ip: context.source_ip,
+        user_agent: context.user_agent.clone(),
+        tls: context.tls.as_ref().map(|tls| opentrail_s3::TlsInfo {
+            tls_version: tls.version.clone(),
+            cipher_suite: tls.cipher_suite.clone(),
+        }),
+        host: context.host.clone(),
+    });
+    app.s3.handle(request).await
+}
+
+/// OpenTrail's principals, as the S3 front sees them.
+#[derive(Debug)]
+pub struct Credentials(pub Arc<PrincipalDirectory>);
+
+impl CredentialStore for Credentials {
+    fn lookup(&self, access_key_id: &str) -> Option<(opentrail_s3::Principal, String)> {
+        let principal = self.0.lookup(access_key_id)?;
+        Some((s3_principal(principal), principal.secret_access_key.clone()))
+    }
+}
+
+fn s3_principal(principal: &Principal) -> opentrail_s3::Principal {
+    let identity = &principal.identity;
+    opentrail_s3::Principal {
+        account_id: identity.account_id.clone(),
+        arn: identity.arn.clone(),
+        principal_id: identity.principal_id.clone(),
+        user_name: identity.user_name.clone(),
+        is_root: identity.identity_type == "Root",
+        access_key_id: identity.access_key_id.clone(),
+    }
+}
+
+fn record_identity(principal: &opentrail_s3::Principal) -> PrincipalIdentity {
+    match (&principal.user_name, principal.is_root) {
+        (Some(user), false) => PrincipalIdentity::iam_user(
+            &principal.account_id,
+            user,
+            &principal.principal_id,
+            &principal.access_key_id,
+        ),
+        _ => PrincipalIdentity::root(&principal.account_id, &principal.access_key_id),
+    }
+}
+
+/// Self-audit for S3 calls: bucket-level (management) calls are recorded in the caller's account.
+#[derive(Debug)]
+pub struct AuditSink(pub Auditor);
+
+impl S3AuditSink for AuditSink {
+    fn record(
+        &self,
+        call: S3CallRecord,
+        ctx: &RequestContext,
+    ) -> BoxFuture<'_, Result<(), String>> {
+        let context = CallContext {
+            request_id: ctx.request_id.clone(),
+            source_ip: ctx.source_ip,
+            user_agent: ctx.user_agent.clone(),
+            host: ctx.host.clone(),
+            tls: ctx.tls.as_ref().map(|tls| crate::listener::TlsInfo {
+                version: tls.tls_version.clone(),
+                cipher_suite: tls.cipher_suite.clone(),
+            }),
+            received_at: call.event_time,
+        };
+        Box::pin(async move {
+            if call.category == S3EventCategory::Data {
+                return Ok(());
+            }
+            let Some(caller) = call.principal.as_ref().or(call.key_owner.as_ref()) else {
+                return Ok(());
+            };
+            let identity = record_identity(caller);
+            let error = call
+                .error_code
+                .as_deref()
+                .map(|code| (code, call.error_message.as_deref().unwrap_or("")));
+            let audited = AuditedCall {
+                identity: Some(&identity),
+                region: &call.aws_region,
+                event_source: "s3.amazonaws.com",
+                event_name: call.operation,
+                read_only: call.read_only,
+                request_parameters: call.request_parameters.clone(),
+                response_elements: call.response_elements.clone().unwrap_or(Value::Null),
+                error,
+                additional_event_data: Some(call.additional_event_data(ctx_tls(&context).as_ref())),
+                resources: call.resources(),
+                management_event: true,
+            };
+            self.0
+                .record(&context, audited)
+                .await
+                .map_err(|error| error.to_string())
+        })
+    }
+}
+
+fn ctx_tls(context: &CallContext) -> Option<opentrail_s3::TlsInfo> {
+    context.tls.as_ref().map(|tls| opentrail_s3::TlsInfo {
+        tls_version: tls.version.clone(),
+        cipher_suite: tls.cipher_suite.clone(),
+    })
+}
+
+/// The embedded buckets, as the trail control plane sees them.
+#[derive(Debug)]
+pub struct Buckets(pub Arc<S3Front>);
+
+impl opentrail_control::BucketDirectory for Buckets {
+    fn bucket(&self, name: &str) -> Option<opentrail_control::BucketInfo> {
+        let info = self.0.bucket_info(name)?;
+        Some(opentrail_control::BucketInfo {
+            owner_account_id: info.owner_account_id,
+            region: info.region,
+            policy: info.policy,
+        })
+    }
+}
+
+const POLICY_TEMPLATE_KEY: &str = "policy/S3/AWSCloudTrail-S3BucketPolicy-2014-12-17.json";
+
+/// The bucket policy template AWS publishes for CloudTrail, with its placeholders.
+const S3_POLICY_TEMPLATE: &str = r#"{
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "AWSCloudTrailAclCheck20131101",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "s3:GetBucketAcl",
+            "Resource": "arn:aws:s3:::<BucketName>"
+        },
+        {
+            "Sid": "AWSCloudTrailWrite20131101",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": "arn:aws:s3:::<BucketName>/<Prefix>/AWSLogs/<CustomerAccountID>/*",
+            "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}
+        }
+    ]
+}
+"#;
+
+/// Answers `GET /awscloudtrail-policy-<region>/policy/S3/...` (path style) with the template.
+fn policy_template(request: &http::Request<axum::body::Body>) -> Option<Response> {
+    if request.method() != http::Method::GET {
+        return None;
+    }
+    let path = request.uri().path().strip_prefix('/')?;
+    let (bucket, key) = path.split_once('/')?;
+    if !bucket.starts_with("awscloudtrail-policy-") || key != POLICY_TEMPLATE_KEY {
+        return None;
+    }
+    Some(
+        (
+            [(http::header::CONTENT_TYPE, "application/json")],
+            S3_POLICY_TEMPLATE,
+        )
+            .into_response(),
+    )
+}

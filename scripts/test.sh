@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The one test command (README and CI run exactly this).
+# 1. installs the test tools (aws CLI, boto3, pytest) into ./.venv;
+# 2. checks formatting and lints;
+# 3. runs the Rust unit and crate tests;
+# 4. runs tests/integration, which drive the real `opentrail` binary on a free loopback port with the
+#    real aws CLI and boto3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo build --locked -p opentrail
+cargo test --workspace --locked
+
+export OPENTRAIL_BIN="$PWD/target/debug/opentrail"
+export OT_PYTHON="$PWD/.venv/bin/python"
+export PATH="$PWD/.venv/bin:$PATH"
+.venv/bin/python -m pytest tests/integration -q -p no:cacheprovider "$@"
