@@ -13,12 +13,14 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 
+# Crate tests that drive the real aws CLI/boto3 (crates/s3) and the pytest suite find them here.
+export OT_PYTHON="$PWD/.venv/bin/python"
+export OPENTRAIL_BIN="$PWD/target/debug/opentrail"
+export PATH="$PWD/.venv/bin:$PATH"
+
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo build --locked -p opentrail
 cargo test --workspace --locked
 
-export OPENTRAIL_BIN="$PWD/target/debug/opentrail"
-export OT_PYTHON="$PWD/.venv/bin/python"
-export PATH="$PWD/.venv/bin:$PATH"
 .venv/bin/python -m pytest tests/integration -q -p no:cacheprovider "$@"

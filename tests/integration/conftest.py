@@ -20,6 +20,7 @@ import botocore.config
 import pytest
 
 BIN = os.environ.get("OPENTRAIL_BIN", os.path.join(os.path.dirname(__file__), "../../target/debug/opentrail"))
+CORPUS_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "../../../shared/corpus/real"))
 ROOT_KEY = "AKIAOPENTRAILTEST001"
 ROOT_SECRET = "opentrail-test-root-secret-000000000000"
 ACCOUNT = "123456789012"

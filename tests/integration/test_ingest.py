@@ -7,10 +7,10 @@ import json
 import os
 import subprocess
 
-from conftest import ACCOUNT, BIN, OTHER_ACCOUNT, OTHER_KEY, OTHER_SECRET, ROOT_KEY, ROOT_SECRET
+from conftest import ACCOUNT, BIN, CORPUS_DIR, OTHER_ACCOUNT, OTHER_KEY, OTHER_SECRET, ROOT_KEY, ROOT_SECRET
 from signing import ingest
 
-CORPUS = os.path.join(os.path.dirname(__file__), "../../../shared/corpus/real")
+CORPUS = CORPUS_DIR
 
 
 def run_ingest(server, files, key=ROOT_KEY, secret=ROOT_SECRET):

@@ -193,6 +193,11 @@ pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<
         shutdown.clone(),
         Duration::from_secs(30),
     ));
+    tokio::spawn(compact_periodically(
+        log.clone(),
+        config.log_retention,
+        shutdown.clone(),
+    ));
     tracing::info!(%local_addr, "opentrail listening");
     Ok(RunningServer {
         local_addr,
@@ -200,4 +205,30 @@ pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<
         task,
         log,
     })
+}
+
+/// How often old event-log segments are looked at for removal.
+const COMPACTION_PERIOD: Duration = Duration::from_secs(3600);
+
+/// Removes event-log segments that every consumer has passed and that are older than `retention`,
+/// once at start and then every [`COMPACTION_PERIOD`], until shutdown.
+async fn compact_periodically(log: EventLog, retention: Duration, shutdown: CancellationToken) {
+    loop {
+        let compacting = log.clone();
+        match tokio::task::spawn_blocking(move || compacting.compact(retention)).await {
+            Ok(Ok(report)) if !report.removed_segments.is_empty() => {
+                tracing::info!(
+                    removed_entries = report.removed_entries,
+                    "event log compacted"
+                )
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "event log compaction failed"),
+            Err(error) => tracing::warn!(%error, "event log compaction task failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(COMPACTION_PERIOD) => {}
+            () = shutdown.cancelled() => return,
+        }
+    }
 }

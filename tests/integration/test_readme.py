@@ -1,0 +1,55 @@
+"""The README's quick start, run as written: its shell blocks are extracted and executed against a
+real server on the documented default port, so the walkthrough cannot rot."""
+
+import os
+import re
+import subprocess
+
+from conftest import BIN, CORPUS_DIR, Server
+
+README = os.path.join(os.path.dirname(__file__), "../../README.md")
+CARGO_RUN = "cargo run --release -p opentrail --"
+
+
+def quick_start_blocks():
+    with open(README) as handle:
+        text = handle.read()
+    section = text[text.index("## Quick start"):]
+    section = section[:section.index("\n## ", 1)]
+    return re.findall(r"```sh\n(.*?)```", section, re.S)
+
+
+def test_quick_start_runs_verbatim(tmp_path):
+    start, session, dump, ingest = quick_start_blocks()
+    exports = dict(re.findall(r"^export (\w+)=(\S+)$", start, re.M))
+    assert f"{CARGO_RUN} serve &" in start
+    server_dir = tmp_path / "server"
+    server_dir.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OPENTRAIL_"))}
+    process = subprocess.Popen([BIN, "serve"], cwd=server_dir, env=dict(env, **exports), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    server = Server(server_dir / "opentrail-data", port=4580)
+    server.process = process
+    try:
+        server.wait_healthy()
+        scratch = tmp_path / "scratch"
+        scratch.mkdir()
+        client_env = dict(env, AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+        result = subprocess.run(["bash", "-euo", "pipefail", "-c", session], cwd=scratch, env=client_env,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
+        assert '"IsLogging": true' in result.stdout
+        assert "arn:aws:cloudtrail:ap-northeast-1:123456789012:trail/test-event-selector" in result.stdout
+        result = subprocess.run(["bash", "-euo", "pipefail", "-c", dump.replace(CARGO_RUN, BIN)], cwd=server_dir,
+                                env=client_env, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert len(result.stdout.splitlines()) == 3 and '"eventName":"GetTrailStatus"' in result.stdout
+        ingest_command = ingest.replace(CARGO_RUN, BIN).replace("../shared/corpus/real", CORPUS_DIR)
+        session_exports = "\n".join(line for line in session.splitlines() if line.startswith("export "))
+        result = subprocess.run(["bash", "-euo", "pipefail", "-c", session_exports + "\n" + ingest_command],
+                                cwd=scratch, env=client_env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "total: 2900 accepted, 0 rejected" in result.stdout
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
