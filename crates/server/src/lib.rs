@@ -25,6 +25,7 @@ pub mod ingest_api;
 pub mod json_api;
 pub mod listener;
 pub mod metrics;
+pub mod public_keys;
 pub mod s3_glue;
 pub mod sts_api;
 
@@ -61,6 +62,8 @@ pub struct App {
     pub log: EventLog,
     /// Operator metrics.
     pub metrics: Arc<Metrics>,
+    /// The regions' digest-signing keys.
+    pub keys: Arc<opentrail_integrity::KeyStore>,
 }
 
 impl App {
@@ -73,6 +76,18 @@ impl App {
         input: Value,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Value, ApiFailure> {
+        if operation == "ListPublicKeys" {
+            let keys = self.keys.clone();
+            let region = region.to_owned();
+            return match tokio::task::spawn_blocking(move || {
+                public_keys::list_public_keys(&keys, &region, &input, now)
+            })
+            .await
+            {
+                Ok(result) => result,
+                Err(_) => Err(ApiFailure::internal()),
+            };
+        }
         let control = self.control.clone();
         let context = ControlContext {
             account_id: principal.account_id().to_owned(),
@@ -167,7 +182,12 @@ pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<
         &config.data_dir.join("control.sqlite"),
         buckets,
     )?);
+    let keys = Arc::new(
+        opentrail_integrity::KeyStore::open(&config.data_dir.join("keys"))
+            .context("opening the signing key store")?,
+    );
     let app = App {
+        keys,
         config: Arc::new(config.clone()),
         principals,
         control,
