@@ -23,6 +23,8 @@ pub enum Service {
     Sts,
     /// OpenTrail's own ingest endpoint.
     OpenTrail,
+    /// SNS, query protocol.
+    Sns,
     /// S3, REST-XML.
     S3,
     /// A service OpenTrail does not speak.
@@ -59,6 +61,7 @@ pub fn classify(request: &Request) -> Service {
         Some("cloudtrail") => return Service::Json,
         Some("sts") => return Service::Sts,
         Some("opentrail") => return Service::OpenTrail,
+        Some("sns") => return Service::Sns,
         Some("s3") => return Service::S3,
         Some(_) => return Service::Unknown,
         None => {}
@@ -69,6 +72,9 @@ pub fn classify(request: &Request) -> Service {
     let query = request.uri().query().unwrap_or("");
     if query.contains("Action=GetCallerIdentity") {
         return Service::Sts;
+    }
+    if crate::sns_api::is_unauthenticated_link(request) {
+        return Service::Sns;
     }
     if request.uri().path() == "/ingest" && request.method() == http::Method::POST {
         return Service::OpenTrail;
@@ -92,6 +98,7 @@ async fn dispatch(State(app): State<App>, request: Request) -> Response {
             "opentrail",
             crate::ingest_api::handle(&app, context, request).await,
         ),
+        Service::Sns => ("sns", crate::sns_api::handle(&app, context, request).await),
         Service::S3 => ("s3", crate::s3_glue::handle(&app, context, request).await),
         Service::Unknown => {
             let failure = ApiFailure::new(

@@ -27,6 +27,7 @@ pub mod listener;
 pub mod metrics;
 pub mod public_keys;
 pub mod s3_glue;
+pub mod sns_api;
 pub mod sts_api;
 
 use std::sync::Arc;
@@ -64,6 +65,8 @@ pub struct App {
     pub metrics: Arc<Metrics>,
     /// The regions' digest-signing keys.
     pub keys: Arc<opentrail_integrity::KeyStore>,
+    /// SNS topics, subscriptions and the delivery outbox.
+    pub sns: opentrail_sns::SnsService,
 }
 
 impl App {
@@ -186,7 +189,11 @@ pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<
         opentrail_integrity::KeyStore::open(&config.data_dir.join("keys"))
             .context("opening the signing key store")?,
     );
+    let sns =
+        opentrail_sns::SnsService::open(&config.data_dir.join("sns.sqlite"), Default::default())
+            .context("opening the SNS store")?;
     let app = App {
+        sns: sns.clone(),
         keys,
         config: Arc::new(config.clone()),
         principals,
@@ -213,6 +220,8 @@ pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<
         shutdown.clone(),
         Duration::from_secs(30),
     ));
+    let delivery_token = shutdown.clone();
+    tokio::spawn(async move { sns.run_delivery(delivery_token).await });
     tokio::spawn(compact_periodically(
         log.clone(),
         config.log_retention,

@@ -51,7 +51,7 @@ pub async fn handle(
             }
             Err(auth) => (
                 auth.principal.map(|p| *p),
-                Some(sts_auth_failure(auth.failure)),
+                Some(query_auth_failure(auth.failure)),
             ),
         };
     let call = AuditedCall {
@@ -83,8 +83,8 @@ pub async fn handle(
     }
 }
 
-/// STS names its authentication errors differently from JSON services.
-fn sts_auth_failure(failure: ApiFailure) -> ApiFailure {
+/// Query-protocol services (STS, SNS) name authentication errors differently from JSON services.
+pub fn query_auth_failure(failure: ApiFailure) -> ApiFailure {
     let code = match failure.code.as_str() {
         "UnrecognizedClientException" => "InvalidClientTokenId",
         "InvalidSignatureException" => "SignatureDoesNotMatch",
