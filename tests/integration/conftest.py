@@ -54,7 +54,9 @@ def free_port():
 class Server:
     """One running `opentrail serve` process and helpers to talk to it."""
 
-    def __init__(self, data_dir, extra_args=(), region="us-east-1", port=None, scheme="http", verify=None):
+    def __init__(self, data_dir, extra_args=(), region="us-east-1", port=None, scheme="http", verify=None,
+                 config_extra=""):
+        self.config_extra = config_extra
         self.data_dir = str(data_dir)
         self.region = region
         self.port = port or free_port()
@@ -68,7 +70,7 @@ class Server:
         os.makedirs(self.data_dir, exist_ok=True)
         config_path = os.path.join(self.data_dir, "..", "opentrail-test.toml")
         with open(config_path, "w") as handle:
-            handle.write(CONFIG)
+            handle.write(CONFIG + self.config_extra)
         env = dict(os.environ, OPENTRAIL_ROOT_ACCESS_KEY_ID=ROOT_KEY, OPENTRAIL_ROOT_SECRET_ACCESS_KEY=ROOT_SECRET,
                    RUST_LOG="info")
         args = [BIN, "serve", "--data-dir", self.data_dir, "--listen", f"127.0.0.1:{self.port}",
@@ -156,8 +158,10 @@ class AwsCliError(Exception):
 def start_server(tmp_path):
     started = []
 
-    def start(extra_args=(), region="us-east-1", data_dir=None, port=None, scheme="http", verify=None):
-        server = Server(data_dir or tmp_path / f"data{len(started)}", extra_args, region, port, scheme, verify).start()
+    def start(extra_args=(), region="us-east-1", data_dir=None, port=None, scheme="http", verify=None,
+              config_extra=""):
+        server = Server(data_dir or tmp_path / f"data{len(started)}", extra_args, region, port, scheme, verify,
+                        config_extra).start()
         started.append(server)
         return server
 

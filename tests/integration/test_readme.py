@@ -1,6 +1,7 @@
 """The README's quick start, run as written: its shell blocks are extracted and executed against a
 real server on the documented default port, so the walkthrough cannot rot."""
 
+import json
 import os
 import re
 import subprocess
@@ -20,13 +21,13 @@ def quick_start_blocks():
 
 
 def test_quick_start_runs_verbatim(tmp_path):
-    start, session, dump, ingest = quick_start_blocks()
+    start, session, delivery, dump, ingest = quick_start_blocks()
     exports = dict(re.findall(r"^export (\w+)=(\S+)$", start, re.M))
-    assert f"{CARGO_RUN} serve &" in start
+    serve_flags = re.search(rf"^{re.escape(CARGO_RUN)} serve(.*) &$", start, re.M).group(1).split()
     server_dir = tmp_path / "server"
     server_dir.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OPENTRAIL_"))}
-    process = subprocess.Popen([BIN, "serve"], cwd=server_dir, env=dict(env, **exports), stdout=subprocess.DEVNULL,
+    process = subprocess.Popen([BIN, "serve", *serve_flags], cwd=server_dir, env=dict(env, **exports), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     server = Server(server_dir / "opentrail-data", port=4580)
     server.process = process
@@ -40,12 +41,18 @@ def test_quick_start_runs_verbatim(tmp_path):
         assert result.returncode == 0, result.stderr
         assert '"IsLogging": true' in result.stdout
         assert "arn:aws:cloudtrail:ap-northeast-1:123456789012:trail/test-event-selector" in result.stdout
+        session_exports = "\n".join(line for line in session.splitlines() if line.startswith("export "))
+        result = subprocess.run(["bash", "-euo", "pipefail", "-c", session_exports + "\n" + delivery], cwd=scratch,
+                                env=client_env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "AWSLogs/123456789012/CloudTrail/ap-northeast-1/" in result.stdout
+        assert re.search(r"^\d+/\d+ digest files valid$", result.stdout, re.M), result.stdout
         result = subprocess.run(["bash", "-euo", "pipefail", "-c", dump.replace(CARGO_RUN, BIN)], cwd=server_dir,
                                 env=client_env, capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
-        assert len(result.stdout.splitlines()) == 3 and '"eventName":"GetTrailStatus"' in result.stdout
+        lines = [json.loads(line) for line in result.stdout.splitlines()]
+        assert len(lines) == 3 and all(line["record"]["eventSource"].endswith(".amazonaws.com") for line in lines)
         ingest_command = ingest.replace(CARGO_RUN, BIN).replace("../shared/corpus/real", CORPUS_DIR)
-        session_exports = "\n".join(line for line in session.splitlines() if line.startswith("export "))
         result = subprocess.run(["bash", "-euo", "pipefail", "-c", session_exports + "\n" + ingest_command],
                                 cwd=scratch, env=client_env, capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, result.stdout + result.stderr

@@ -71,6 +71,9 @@ pub struct BucketInfo {
     pub region: String,
     /// The bucket policy JSON, if one is set.
     pub policy: Option<String>,
+    /// The bucket lives on an upstream S3-compatible server the operator configured for
+    /// deliveries; its policy is not visible here, so the policy check is skipped.
+    pub operator_trusted: bool,
 }
 
 /// What the control plane needs to know about SNS topics. Optional: without one

@@ -59,6 +59,7 @@ impl MemoryBuckets {
             owner_account_id: ACCOUNT.into(),
             region: TOKYO.into(),
             policy,
+            operator_trusted: false,
         };
         self.0.lock().unwrap().insert(name.into(), info);
     }

@@ -41,6 +41,30 @@ pub struct ServerConfig {
     pub log_retention: Duration,
     /// Largest accepted ingest request body, in bytes.
     pub max_ingest_bytes: usize,
+    /// S3-compatible servers that hold some trail buckets.
+    pub upstreams: Vec<UpstreamConfig>,
+}
+
+/// An S3-compatible server that holds trail buckets (delivery writes there instead of to the
+/// embedded buckets).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamConfig {
+    /// e.g. `http://127.0.0.1:9000`.
+    pub endpoint: String,
+    /// Signing region.
+    #[serde(default = "default_upstream_region")]
+    pub region: String,
+    /// Access key for the upstream.
+    pub access_key_id: String,
+    /// Secret for the upstream.
+    pub secret_access_key: String,
+    /// Bucket names held there; `"*"` means every bucket that is not an embedded one.
+    pub buckets: Vec<String>,
+}
+
+fn default_upstream_region() -> String {
+    DEFAULT_REGION.to_owned()
 }
 
 impl Default for ServerConfig {
@@ -58,6 +82,7 @@ impl Default for ServerConfig {
             accounts: Vec::new(),
             log_retention: Duration::from_secs(7 * 24 * 3600),
             max_ingest_bytes: 256 << 20,
+            upstreams: Vec::new(),
         }
     }
 }
@@ -121,6 +146,9 @@ pub struct FileConfig {
     /// Accounts and principals.
     #[serde(default)]
     pub accounts: Vec<AccountConfig>,
+    /// Upstream S3-compatible servers for trail buckets.
+    #[serde(default)]
+    pub upstreams: Vec<UpstreamConfig>,
 }
 
 /// Errors in configuration values.
@@ -183,6 +211,7 @@ impl FileConfig {
             config.tls = self.tls;
         }
         config.accounts = self.accounts;
+        config.upstreams = self.upstreams;
         Ok(())
     }
 }

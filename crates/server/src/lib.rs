@@ -19,6 +19,7 @@ pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod context;
+pub mod delivery_glue;
 pub mod dispatch;
 pub mod identity;
 pub mod ingest_api;
@@ -145,15 +146,17 @@ pub struct RunningServer {
     pub local_addr: std::net::SocketAddr,
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<()>,
+    delivery_task: tokio::task::JoinHandle<()>,
     log: EventLog,
 }
 
 impl RunningServer {
     /// Stops in order: stop accepting, drain in-flight requests (each waits for its audit fsync),
-    /// then close the event log (its writer thread finishes and exits).
+    /// let consumers finish and checkpoint, then close the event log (its writer thread exits).
     pub async fn shutdown(self) -> anyhow::Result<()> {
         self.shutdown.cancel();
         self.task.await.context("listener task panicked")?;
+        self.delivery_task.await.context("delivery task panicked")?;
         let log = self.log;
         tokio::task::spawn_blocking(move || drop(log))
             .await
@@ -180,7 +183,14 @@ pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<
     tracing::info!(recovery = ?log.recovery_report(), "event log open");
     let auditor = Auditor::new(log.clone(), metrics.clone());
     let s3 = Arc::new(s3_glue::open(&config, principals.clone(), auditor.clone())?);
-    let buckets = Arc::new(s3_glue::Buckets(s3.clone()));
+    let destinations = Arc::new(delivery_glue::Destinations::new(
+        s3.clone(),
+        &config.upstreams,
+    ));
+    let buckets = Arc::new(s3_glue::Buckets {
+        front: s3.clone(),
+        destinations: destinations.clone(),
+    });
     let control = Arc::new(ControlPlane::open(
         &config.data_dir.join("control.sqlite"),
         buckets,
@@ -192,6 +202,8 @@ pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<
     let sns =
         opentrail_sns::SnsService::open(&config.data_dir.join("sns.sqlite"), Default::default())
             .context("opening the SNS store")?;
+    let control_for_delivery = control.clone();
+    let keys_for_delivery = keys.clone();
     let app = App {
         sns: sns.clone(),
         keys,
@@ -220,8 +232,31 @@ pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<
         shutdown.clone(),
         Duration::from_secs(30),
     ));
+    let sns_token = shutdown.clone();
+    let notifier = Arc::new(delivery_glue::SnsNotifier(sns.clone()));
+    tokio::spawn(async move { sns.run_delivery(sns_token).await });
+    let delivery_dir = config.data_dir.join("delivery");
+    std::fs::create_dir_all(&delivery_dir)
+        .with_context(|| format!("creating {}", delivery_dir.display()))?;
+    let delivery = opentrail_delivery::TrailDelivery::new(
+        log.clone(),
+        control_for_delivery,
+        keys_for_delivery,
+        destinations,
+        notifier,
+        opentrail_delivery::DeliveryConfig {
+            delivery_interval: config.delivery_interval,
+            digest_interval: config.digest_interval,
+            ..opentrail_delivery::DeliveryConfig::new(delivery_dir)
+        },
+    )
+    .context("starting trail delivery")?;
     let delivery_token = shutdown.clone();
-    tokio::spawn(async move { sns.run_delivery(delivery_token).await });
+    let delivery_task = tokio::spawn(async move {
+        if let Err(error) = delivery.run(delivery_token).await {
+            tracing::error!(%error, "trail delivery stopped");
+        }
+    });
     tokio::spawn(compact_periodically(
         log.clone(),
         config.log_retention,
@@ -232,6 +267,7 @@ pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<
         local_addr,
         shutdown,
         task,
+        delivery_task,
         log,
     })
 }

@@ -160,17 +160,32 @@ fn ctx_tls(context: &CallContext) -> Option<opentrail_s3::TlsInfo> {
     })
 }
 
-/// The embedded buckets, as the trail control plane sees them.
+/// The buckets trails may deliver to, as the trail control plane sees them: embedded buckets with
+/// their policies, and buckets the operator mapped to an upstream S3 server.
 #[derive(Debug)]
-pub struct Buckets(pub Arc<S3Front>);
+pub struct Buckets {
+    /// The embedded buckets.
+    pub front: Arc<S3Front>,
+    /// Where each bucket is delivered.
+    pub destinations: Arc<crate::delivery_glue::Destinations>,
+}
 
 impl opentrail_control::BucketDirectory for Buckets {
     fn bucket(&self, name: &str) -> Option<opentrail_control::BucketInfo> {
-        let info = self.0.bucket_info(name)?;
+        if self.destinations.is_upstream(name) {
+            return Some(opentrail_control::BucketInfo {
+                owner_account_id: String::new(),
+                region: String::new(),
+                policy: None,
+                operator_trusted: true,
+            });
+        }
+        let info = self.front.bucket_info(name)?;
         Some(opentrail_control::BucketInfo {
             owner_account_id: info.owner_account_id,
             region: info.region,
             policy: info.policy,
+            operator_trusted: false,
         })
     }
 }

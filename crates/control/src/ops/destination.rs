@@ -7,7 +7,8 @@
 //! `bucket-owner-full-control`, TLS, and the KMS headers when the trail encrypts), so both the
 //! 2015 policy template and the current one with `aws:SourceArn` conditions pass. A bucket with no
 //! policy is refused even when the caller owns it, because AWS refuses it too: CloudTrail is a
-//! service principal, not the bucket owner. CloudWatch Logs groups, IAM roles and KMS keys are
+//! service principal, not the bucket owner. Buckets on an upstream S3 server that the operator
+//! configured for deliveries are trusted as they are (their policy is not visible here). CloudWatch Logs groups, IAM roles and KMS keys are
 //! not looked up (OpenTrail has no directory of them yet).
 
 use crate::error::ApiError;
@@ -31,6 +32,9 @@ impl ControlPlane {
             .buckets
             .bucket(bucket)
             .ok_or_else(|| ApiError::bucket_does_not_exist(bucket))?;
+        if info.operator_trusted {
+            return Ok(());
+        }
         let policy = info
             .policy
             .ok_or_else(|| ApiError::insufficient_bucket_policy(bucket))?;
