@@ -17,7 +17,7 @@ import time
 import pytest
 import rsa
 
-from conftest import ACCOUNT, ROOT_KEY, ROOT_SECRET, free_port
+from conftest import ACCOUNT, BIN, free_port
 from subscriber import Subscriber
 from test_trails import make_trail_bucket
 
@@ -58,8 +58,28 @@ def start_trail(server, bucket="trail-logs", name="main-trail", **kwargs):
     return arn
 
 
+def settle(server, trail="main-trail"):
+    """Stops logging and waits until no more objects arrive, so that two validations see one state."""
+    server.client("cloudtrail").stop_logging(Name=trail)
+    previous = None
+    while True:
+        current = keys(server, "trail-logs")
+        if current == previous:
+            return
+        previous = current
+        time.sleep(3)
+
+
 def validate(server, arn, start, *extra):
-    return server.aws("cloudtrail", "validate-logs", "--trail-arn", arn, "--start-time", start, *extra, check=False)
+    """Runs the aws CLI's validate-logs and `opentrail validate-logs` with the same arguments, asserts
+    they print the same thing and exit alike, and returns the aws CLI's result."""
+    end = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    args = ["--trail-arn", arn, "--start-time", start, "--end-time", end, *extra]
+    theirs = server.aws("cloudtrail", "validate-logs", *args, check=False)
+    ours = subprocess.run([BIN, "validate-logs", *args], env=server.aws_env(), capture_output=True, text=True,
+                          timeout=120)
+    assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, theirs.stdout, theirs.stderr)
+    return theirs
 
 
 def test_log_files_arrive_with_aws_layout_and_original_records(start_server):
@@ -88,6 +108,7 @@ def test_validate_logs_accepts_the_chain_and_reports_each_tampering(start_server
         server.client("cloudtrail").describe_trails()
         time.sleep(0.6)
     wait_for(lambda: len(keys(server, "trail-logs", "AWSLogs/123456789012/CloudTrail-Digest/")) >= 6, timeout=40)
+    settle(server)
     result = validate(server, arn, start, "--verbose")
     assert result.returncode == 0, result.stderr
     assert re.search(r"^\d+/\d+ digest files valid$", result.stdout, re.M)
@@ -105,7 +126,7 @@ def test_validate_logs_accepts_the_chain_and_reports_each_tampering(start_server
     deleted_digest, modified_digest, resigned_digest = others[-1], others[-2], others[-3]
     tampered_log = logs[0]
     original = gzip.decompress(s3.get_object(Bucket="trail-logs", Key=tampered_log)["Body"].read())
-    s3.put_object(Bucket="trail-logs", Key=tampered_log, Body=gzip.compress(original.replace(b"Trail", b"Trial")))
+    s3.put_object(Bucket="trail-logs", Key=tampered_log, Body=gzip.compress(original.replace(b"{\"Records\":[", b"{\"Records\": [")))
     other_logs = [entry["s3Object"] for key in digests if key not in (holder, deleted_digest, modified_digest,
                                                                        resigned_digest) for entry in listed[key]]
     deleted_log = (logs[1:] or other_logs)[0] if (logs[1:] or other_logs) else None
@@ -165,6 +186,7 @@ def test_chain_continues_across_restart_and_restarts_after_stop_start_logging(st
     wait_for(lambda: len(keys(server, "trail-logs", prefix)) >= count + 2)
     chain = [digest(k) for k in keys(server, "trail-logs", prefix)]
     assert len([d for d in chain if d["previousDigestSignature"] is None]) == 2
+    settle(server)
     result = validate(server, arn, start)
     assert result.returncode == 0, result.stderr
 

@@ -28,6 +28,14 @@ enum Command {
     Serve(ServeArgs),
     /// Send CloudTrail log files (.json, .json.gz, JSON lines) to a running server.
     Ingest(IngestArgs),
+    /// Check a trail's log files and digests exactly as `aws cloudtrail validate-logs` does (same
+    /// arguments, same output, same exit codes), faster; `--local-dir DIR` checks a local copy.
+    #[command(name = "validate-logs", disable_help_flag = true)]
+    ValidateLogs {
+        /// The arguments of `aws cloudtrail validate-logs` (plus --local-dir, --public-keys, --workers)
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Operator tools over the durable event log.
     Log {
         #[command(subcommand)]
@@ -97,6 +105,15 @@ fn main() -> anyhow::Result<()> {
         Command::Log {
             command: LogCommand::Dump { data_dir },
         } => dump_log(&data_dir),
+        Command::ValidateLogs { args } => {
+            let code = opentrail_validate::cli_main(
+                &args,
+                &|name| std::env::var(name).ok(),
+                &mut std::io::stdout().lock(),
+                &mut std::io::stderr().lock(),
+            );
+            std::process::exit(code)
+        }
     }
 }
 
