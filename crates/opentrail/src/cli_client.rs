@@ -88,34 +88,49 @@ async fn post_ingest(
     body: Vec<u8>,
 ) -> anyhow::Result<serde_json::Value> {
     let uri: http::Uri = format!("{}ingest", with_trailing_slash(&settings.endpoint)).parse()?;
-    let mut request = http::Request::post(uri.clone())
-        .body(())
-        .expect("a POST with no headers builds");
+    send_signed(
+        settings,
+        "opentrail",
+        uri,
+        &[("content-type", "application/octet-stream")],
+        body,
+    )
+    .await
+}
+
+/// Signs a POST with SigV4 for `service`, sends it, and returns the JSON answer, or the AWS error
+/// (`__type` and `message`) as an error.
+async fn send_signed(
+    settings: &ClientSettings,
+    service: &str,
+    uri: http::Uri,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> anyhow::Result<serde_json::Value> {
     let host = uri
         .authority()
         .map(|a| a.as_str().to_owned())
         .unwrap_or_default();
-    request
-        .headers_mut()
-        .insert(http::header::HOST, host.parse()?);
-    request.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/octet-stream"),
-    );
+    let mut builder = http::Request::post(uri.clone()).header(http::header::HOST, host);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    let (mut parts, ()) = builder.body(())?.into_parts();
     let signing = opentrail_sigv4::SigningParams {
         access_key_id: &settings.access_key_id,
         secret_access_key: &settings.secret_access_key,
         region: &settings.region,
-        service: "opentrail",
+        service,
         time: chrono::Utc::now(),
     };
-    let (mut parts, ()) = request.into_parts();
     opentrail_sigv4::sign_request(&mut parts, &opentrail_sigv4::sha256_hex(&body), &signing)?;
-    let request = http::Request::from_parts(parts, Full::new(bytes::Bytes::from(body)));
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .build_http();
     let response = client
-        .request(request)
+        .request(http::Request::from_parts(
+            parts,
+            Full::new(bytes::Bytes::from(body)),
+        ))
         .await
         .with_context(|| format!("sending to {uri}"))?;
     let status = response.status();
@@ -128,12 +143,124 @@ async fn post_ingest(
     })?;
     if !status.is_success() {
         bail!(
-            "server answered {status}: {} {}",
-            value["__type"],
-            value["message"]
+            "{}: {}",
+            value["__type"].as_str().unwrap_or("error"),
+            value["message"].as_str().unwrap_or("")
         );
     }
     Ok(value)
+}
+
+/// `opentrail lookup`: LookupEvents through a running server, following NextToken, printed as a
+/// table (or JSON lines of the raw `Event` objects with `--json`).
+pub fn lookup(options: &LookupOptions) -> anyhow::Result<()> {
+    let settings = ClientSettings::from_env(options.endpoint.clone())?;
+    let mut input = serde_json::Map::new();
+    if let Some((key, value)) = &options.attribute {
+        input.insert(
+            "LookupAttributes".into(),
+            serde_json::json!([{"AttributeKey": key, "AttributeValue": value}]),
+        );
+    }
+    if let Some(start) = options.start {
+        input.insert("StartTime".into(), serde_json::json!(start.timestamp()));
+    }
+    if let Some(end) = options.end {
+        input.insert("EndTime".into(), serde_json::json!(end.timestamp()));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut printed = 0usize;
+    if !options.json {
+        println!(
+            "{:<20}  {:<32}  {:<20}  {:<28}  {:<5}  EventId",
+            "EventTime", "EventName", "Username", "EventSource", "RO"
+        );
+    }
+    loop {
+        let page = runtime.block_on(call_json(
+            &settings,
+            "cloudtrail",
+            "CloudTrail_20131101.LookupEvents",
+            &serde_json::Value::Object(input.clone()),
+        ))?;
+        for event in page["Events"].as_array().into_iter().flatten() {
+            if printed == options.max_events {
+                return Ok(());
+            }
+            print_event(event, options.json);
+            printed += 1;
+        }
+        match page["NextToken"].as_str() {
+            Some(token) => {
+                input.insert("NextToken".into(), serde_json::json!(token));
+            }
+            None => return Ok(()),
+        }
+    }
+}
+
+fn print_event(event: &serde_json::Value, json: bool) {
+    if json {
+        println!("{event}");
+        return;
+    }
+    let time = event["EventTime"]
+        .as_f64()
+        .and_then(|seconds| chrono::DateTime::from_timestamp(seconds as i64, 0))
+        .map(|time| time.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default();
+    let text = |name: &str| event[name].as_str().unwrap_or("-").to_owned();
+    println!(
+        "{time:<20}  {:<32}  {:<20}  {:<28}  {:<5}  {}",
+        text("EventName"),
+        text("Username"),
+        text("EventSource"),
+        text("ReadOnly"),
+        text("EventId")
+    );
+}
+
+/// What `opentrail lookup` asks for.
+#[derive(Debug, Clone)]
+pub struct LookupOptions {
+    /// Server URL override.
+    pub endpoint: Option<String>,
+    /// One `AttributeKey=AttributeValue` filter.
+    pub attribute: Option<(String, String)>,
+    /// Inclusive start.
+    pub start: Option<chrono::DateTime<chrono::Utc>>,
+    /// Inclusive end.
+    pub end: Option<chrono::DateTime<chrono::Utc>>,
+    /// Stop after this many events.
+    pub max_events: usize,
+    /// Print raw events as JSON lines.
+    pub json: bool,
+}
+
+/// One signed awsJson1.1 call; returns the parsed body or the AWS error as an error.
+async fn call_json(
+    settings: &ClientSettings,
+    service: &str,
+    target: &str,
+    input: &serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
+    let uri: http::Uri = with_trailing_slash(&settings.endpoint).parse()?;
+    let headers = [
+        ("content-type", "application/x-amz-json-1.1"),
+        ("x-amz-target", target),
+    ];
+    send_signed(settings, service, uri, &headers, serde_json::to_vec(input)?).await
+}
+
+/// Parses `--since` values such as `30m`, `2h`, `7d`.
+pub fn parse_since(
+    text: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    let duration = opentrail_server::config::parse_duration(text)?;
+    Ok(now - chrono::Duration::from_std(duration)?)
 }
 
 fn with_trailing_slash(endpoint: &http::Uri) -> String {

@@ -36,6 +36,8 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Look up management events (LookupEvents) on a running server, newest first.
+    Lookup(LookupArgs),
     /// Operator tools over the durable event log.
     Log {
         #[command(subcommand)]
@@ -87,6 +89,38 @@ struct IngestArgs {
     endpoint: Option<String>,
 }
 
+#[derive(Debug, Args)]
+struct LookupArgs {
+    /// Server URL [default: $AWS_ENDPOINT_URL, else http://127.0.0.1:4580]
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// Filter on one attribute: EventId, EventName, ReadOnly, Username, ResourceType, ResourceName,
+    /// EventSource or AccessKeyId, as KEY=VALUE (e.g. EventName=CreateTrail)
+    #[arg(long, value_parser = parse_attribute)]
+    attribute: Option<(String, String)>,
+    /// Only events newer than this long ago, e.g. 30m, 2h, 7d
+    #[arg(long, conflicts_with = "start_time")]
+    since: Option<String>,
+    /// Inclusive start, RFC 3339 (e.g. 2026-11-25T10:00:00Z)
+    #[arg(long)]
+    start_time: Option<chrono::DateTime<chrono::Utc>>,
+    /// Inclusive end, RFC 3339
+    #[arg(long)]
+    end_time: Option<chrono::DateTime<chrono::Utc>>,
+    /// Stop after this many events
+    #[arg(long, default_value_t = 50)]
+    max_events: usize,
+    /// Print each event as a JSON line (the LookupEvents `Event` shape) instead of a table
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_attribute(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(key, value)| (key.to_owned(), value.to_owned()))
+        .ok_or_else(|| format!("expected KEY=VALUE, got \"{text}\""))
+}
+
 #[derive(Debug, Subcommand)]
 enum LogCommand {
     /// Print every durable record as JSON lines: {"seq", "account", "source", "record"}
@@ -105,6 +139,20 @@ fn main() -> anyhow::Result<()> {
         Command::Log {
             command: LogCommand::Dump { data_dir },
         } => dump_log(&data_dir),
+        Command::Lookup(args) => {
+            let start = match &args.since {
+                Some(since) => Some(cli_client::parse_since(since, chrono::Utc::now())?),
+                None => args.start_time,
+            };
+            cli_client::lookup(&cli_client::LookupOptions {
+                endpoint: args.endpoint,
+                attribute: args.attribute,
+                start,
+                end: args.end_time,
+                max_events: args.max_events,
+                json: args.json,
+            })
+        }
         Command::ValidateLogs { args } => {
             let code = opentrail_validate::cli_main(
                 &args,

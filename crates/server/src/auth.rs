@@ -85,3 +85,21 @@ fn json_code(error: &AuthError) -> &'static str {
         | AuthError::MalformedChunk { .. } => "InvalidSignatureException",
     }
 }
+
+/// Parses and verifies a request's SigV4 signature in one step. Returns the request's region (the
+/// credential scope's, else `default_region`) with the outcome.
+pub fn authenticate_request(
+    directory: &PrincipalDirectory,
+    default_region: &str,
+    parts: &http::request::Parts,
+    body: &[u8],
+    now: chrono::DateTime<chrono::Utc>,
+) -> (String, Result<Principal, AuthFailure>) {
+    let parsed = opentrail_sigv4::parse_auth(&parts.method, &parts.uri, &parts.headers);
+    let region = match &parsed {
+        Ok(Some(auth)) => auth.scope.region.clone(),
+        _ => default_region.to_owned(),
+    };
+    let outcome = authenticate(directory, parsed, parts, body, now).map(|(principal, _)| principal);
+    (region, outcome)
+}

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::api_error::{ApiFailure, json_success};
 use crate::audit::{AuditedCall, record_members};
-use crate::auth::authenticate;
+use crate::auth::authenticate_request;
 use crate::context::CallContext;
 use crate::{App, ReadBody};
 
@@ -72,14 +72,15 @@ pub async fn handle(
         Ok(pair) => pair,
         Err(failure) => return failure.into_json_response(&request_id),
     };
-    let parsed = opentrail_sigv4::parse_auth(&parts.method, &parts.uri, &parts.headers);
-    let region = match &parsed {
-        Ok(Some(auth)) => auth.scope.region.clone(),
-        _ => app.config.region.clone(),
-    };
-    let principal = match authenticate(&app.principals, parsed, &parts, &body, context.received_at)
-    {
-        Ok((principal, _)) => principal,
+    let (region, authenticated) = authenticate_request(
+        &app.principals,
+        &app.config.region,
+        &parts,
+        &body,
+        context.received_at,
+    );
+    let principal = match authenticated {
+        Ok(principal) => principal,
         Err(auth_failure) => {
             let call = AuditedCall {
                 identity: auth_failure.principal.as_ref().map(|p| &p.identity),

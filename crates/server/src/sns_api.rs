@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::api_error::ApiFailure;
 use crate::audit::AuditedCall;
-use crate::auth::authenticate;
+use crate::auth::authenticate_request;
 use crate::context::CallContext;
 use crate::{App, ReadBody};
 
@@ -41,14 +41,15 @@ pub async fn handle(
         .find(|(k, _)| k == "Action")
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
-    let parsed = opentrail_sigv4::parse_auth(&parts.method, &parts.uri, &parts.headers);
-    let region = match &parsed {
-        Ok(Some(auth)) => auth.scope.region.clone(),
-        _ => app.config.region.clone(),
-    };
-    let principal = match authenticate(&app.principals, parsed, &parts, &body, context.received_at)
-    {
-        Ok((principal, _)) => principal,
+    let (region, authenticated) = authenticate_request(
+        &app.principals,
+        &app.config.region,
+        &parts,
+        &body,
+        context.received_at,
+    );
+    let principal = match authenticated {
+        Ok(principal) => principal,
         Err(auth) => {
             let failure = crate::sts_api::query_auth_failure(auth.failure);
             let call = AuditedCall {

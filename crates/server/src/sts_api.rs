@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::api_error::{ApiFailure, xml_escape};
 use crate::audit::AuditedCall;
-use crate::auth::authenticate;
+use crate::auth::authenticate_request;
 use crate::context::CallContext;
 use crate::{App, ReadBody};
 
@@ -34,26 +34,27 @@ pub async fn handle(
         .find(|(k, _)| k == "Action")
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
-    let parsed = opentrail_sigv4::parse_auth(&parts.method, &parts.uri, &parts.headers);
-    let region = match &parsed {
-        Ok(Some(auth)) => auth.scope.region.clone(),
-        _ => app.config.region.clone(),
+    let (region, authenticated) = authenticate_request(
+        &app.principals,
+        &app.config.region,
+        &parts,
+        &body,
+        context.received_at,
+    );
+    let (principal, failure) = match authenticated {
+        Ok(principal) if action == "GetCallerIdentity" => (Some(principal), None),
+        Ok(principal) => {
+            let failure = ApiFailure::new(
+                "InvalidAction",
+                format!("Could not find operation {action} for version 2011-06-15"),
+            );
+            (Some(principal), Some(failure))
+        }
+        Err(auth) => (
+            auth.principal.map(|p| *p),
+            Some(query_auth_failure(auth.failure)),
+        ),
     };
-    let (principal, failure) =
-        match authenticate(&app.principals, parsed, &parts, &body, context.received_at) {
-            Ok((principal, _)) if action == "GetCallerIdentity" => (Some(principal), None),
-            Ok((principal, _)) => {
-                let failure = ApiFailure::new(
-                    "InvalidAction",
-                    format!("Could not find operation {action} for version 2011-06-15"),
-                );
-                (Some(principal), Some(failure))
-            }
-            Err(auth) => (
-                auth.principal.map(|p| *p),
-                Some(query_auth_failure(auth.failure)),
-            ),
-        };
     let call = AuditedCall {
         identity: principal.as_ref().map(|p| &p.identity),
         region: &region,
