@@ -74,6 +74,9 @@ struct ServeArgs {
     /// PEM private key for --tls-cert
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Days of management events kept for LookupEvents [default: 90]
+    #[arg(long)]
+    history_retention_days: Option<u64>,
     /// Log format for operators: text or json
     #[arg(long, default_value = "text")]
     log_format: String,
@@ -200,6 +203,9 @@ fn server_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
     }
     if let Some(text) = &args.digest_interval {
         config.digest_interval = parse_duration(text)?;
+    }
+    if let Some(days) = args.history_retention_days {
+        config.history_retention = std::time::Duration::from_secs(days.saturating_mul(86_400));
     }
     if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
         config.tls = Some(TlsFiles {

@@ -43,6 +43,8 @@ pub struct ServerConfig {
     pub max_ingest_bytes: usize,
     /// S3-compatible servers that hold some trail buckets.
     pub upstreams: Vec<UpstreamConfig>,
+    /// How long management events stay in event history (LookupEvents).
+    pub history_retention: Duration,
 }
 
 /// An S3-compatible server that holds trail buckets (delivery writes there instead of to the
@@ -83,6 +85,7 @@ impl Default for ServerConfig {
             log_retention: Duration::from_secs(7 * 24 * 3600),
             max_ingest_bytes: 256 << 20,
             upstreams: Vec::new(),
+            history_retention: Duration::from_secs(90 * 24 * 3600),
         }
     }
 }
@@ -141,6 +144,8 @@ pub struct FileConfig {
     pub digest_interval: Option<String>,
     /// e.g. `"7d"`.
     pub log_retention: Option<String>,
+    /// e.g. `"90d"`.
+    pub history_retention: Option<String>,
     /// TLS files.
     pub tls: Option<TlsFiles>,
     /// Accounts and principals.
@@ -202,6 +207,7 @@ impl FileConfig {
             (self.delivery_interval, &mut config.delivery_interval),
             (self.digest_interval, &mut config.digest_interval),
             (self.log_retention, &mut config.log_retention),
+            (self.history_retention, &mut config.history_retention),
         ] {
             if let Some(text) = value {
                 *target = parse_duration(&text)?;

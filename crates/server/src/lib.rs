@@ -68,6 +68,8 @@ pub struct App {
     pub keys: Arc<opentrail_integrity::KeyStore>,
     /// SNS topics, subscriptions and the delivery outbox.
     pub sns: opentrail_sns::SnsService,
+    /// Event history (LookupEvents).
+    pub history: opentrail_history::History,
 }
 
 impl App {
@@ -80,6 +82,19 @@ impl App {
         input: Value,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Value, ApiFailure> {
+        if operation == "LookupEvents" {
+            let history = self.history.clone();
+            let (account, region) = (principal.account_id().to_owned(), region.to_owned());
+            return match tokio::task::spawn_blocking(move || {
+                history.lookup(&account, &region, &input, now)
+            })
+            .await
+            {
+                Ok(Ok(output)) => Ok(output),
+                Ok(Err(error)) => Err(ApiFailure::new(error.code, error.message)),
+                Err(_) => Err(ApiFailure::internal()),
+            };
+        }
         if operation == "ListPublicKeys" {
             let keys = self.keys.clone();
             let region = region.to_owned();
@@ -202,9 +217,20 @@ pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<
     let sns =
         opentrail_sns::SnsService::open(&config.data_dir.join("sns.sqlite"), Default::default())
             .context("opening the SNS store")?;
+    let history = opentrail_history::History::open(
+        &config.data_dir.join("history.sqlite"),
+        opentrail_history::HistoryConfig {
+            retention: config.history_retention,
+        },
+    )
+    .context("opening event history")?;
+    let history_consumer = history
+        .consumer()
+        .context("starting the event history consumer")?;
     let control_for_delivery = control.clone();
     let keys_for_delivery = keys.clone();
     let app = App {
+        history: history.clone(),
         sns: sns.clone(),
         keys,
         config: Arc::new(config.clone()),
@@ -252,11 +278,20 @@ pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<
     )
     .context("starting trail delivery")?;
     let delivery_token = shutdown.clone();
+    let history_log = log.clone();
+    let history_token = shutdown.clone();
     let delivery_task = tokio::spawn(async move {
-        if let Err(error) = delivery.run(delivery_token).await {
+        let history =
+            opentrail_eventlog::run_consumer(history_log, history_consumer, history_token);
+        let (delivered, indexed) = tokio::join!(delivery.run(delivery_token), history);
+        if let Err(error) = delivered {
             tracing::error!(%error, "trail delivery stopped");
         }
+        if let Err(error) = indexed {
+            tracing::error!(%error, "event history stopped");
+        }
     });
+    tokio::spawn(expire_history_periodically(history, shutdown.clone()));
     tokio::spawn(compact_periodically(
         log.clone(),
         config.log_retention,
@@ -290,6 +325,28 @@ async fn compact_periodically(log: EventLog, retention: Duration, shutdown: Canc
             Ok(Ok(_)) => {}
             Ok(Err(error)) => tracing::warn!(%error, "event log compaction failed"),
             Err(error) => tracing::warn!(%error, "event log compaction task failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(COMPACTION_PERIOD) => {}
+            () = shutdown.cancelled() => return,
+        }
+    }
+}
+
+/// Removes events older than the history retention, at start and then every
+/// [`COMPACTION_PERIOD`], until shutdown.
+async fn expire_history_periodically(
+    history: opentrail_history::History,
+    shutdown: CancellationToken,
+) {
+    loop {
+        let expiring = history.clone();
+        match tokio::task::spawn_blocking(move || expiring.remove_expired(chrono::Utc::now())).await
+        {
+            Ok(Ok(0)) => {}
+            Ok(Ok(removed)) => tracing::info!(removed, "expired events removed from history"),
+            Ok(Err(error)) => tracing::warn!(%error, "history expiry failed"),
+            Err(error) => tracing::warn!(%error, "history expiry task failed"),
         }
         tokio::select! {
             () = tokio::time::sleep(COMPACTION_PERIOD) => {}
