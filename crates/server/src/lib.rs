@@ -161,7 +161,7 @@ pub struct RunningServer {
     pub local_addr: std::net::SocketAddr,
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<()>,
-    delivery_task: tokio::task::JoinHandle<()>,
+    consumers_task: tokio::task::JoinHandle<()>,
     log: EventLog,
 }
 
@@ -171,17 +171,14 @@ impl RunningServer {
     pub async fn shutdown(self) -> anyhow::Result<()> {
         self.shutdown.cancel();
         self.task.await.context("listener task panicked")?;
-        self.delivery_task.await.context("delivery task panicked")?;
+        self.consumers_task
+            .await
+            .context("consumer task panicked")?;
         let log = self.log;
         tokio::task::spawn_blocking(move || drop(log))
             .await
             .context("closing the event log")?;
         Ok(())
-    }
-
-    /// Waits until the server stops on its own (it does not, except on a fatal error).
-    pub fn cancel_token(&self) -> CancellationToken {
-        self.shutdown.clone()
     }
 }
 
@@ -280,7 +277,7 @@ pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<
     let delivery_token = shutdown.clone();
     let history_log = log.clone();
     let history_token = shutdown.clone();
-    let delivery_task = tokio::spawn(async move {
+    let consumers_task = tokio::spawn(async move {
         let history =
             opentrail_eventlog::run_consumer(history_log, history_consumer, history_token);
         let (delivered, indexed) = tokio::join!(delivery.run(delivery_token), history);
@@ -302,7 +299,7 @@ pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<
         local_addr,
         shutdown,
         task,
-        delivery_task,
+        consumers_task,
         log,
     })
 }
