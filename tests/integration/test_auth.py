@@ -112,3 +112,14 @@ def test_other_accounts_key_works_only_for_its_own_account(server):
     identity = server.client("sts", key=OTHER_KEY, secret=OTHER_SECRET).get_caller_identity()
     assert identity["Account"] == OTHER_ACCOUNT
     assert identity["Arn"] == f"arn:aws:iam::{OTHER_ACCOUNT}:root"
+
+
+def test_malformed_json_body_is_a_serialization_error_and_is_recorded(server):
+    from signing import signed_request
+    headers = {"X-Amz-Target": "CloudTrail_20131101.GetTrail", "Content-Type": "application/x-amz-json-1.1"}
+    status, response_headers, body = signed_request(server.endpoint + "/", b"{not json", ROOT_KEY, ROOT_SECRET,
+                                                    service="cloudtrail", headers=headers)
+    assert status == 400 and json.loads(body)["__type"] == "SerializationException"
+    [record] = [e["record"] for e in server.records()]
+    assert record["eventName"] == "GetTrail" and record["errorCode"] == "SerializationException"
+    assert record["requestID"] == response_headers["x-amzn-requestid"]

@@ -101,19 +101,15 @@ pub async fn handle(
             return auth_failure.failure.into_json_response(&request_id);
         }
     };
-    let input: Value = match parse_body(&body) {
-        Ok(input) => input,
-        Err(failure) => return failure.into_json_response(&request_id),
+    let parsed_input = parse_body(&body);
+    let input = parsed_input.clone().unwrap_or(Value::Null);
+    let outcome = match parsed_input {
+        Ok(input) => {
+            app.call_control(&principal, &region, &operation, input, context.received_at)
+                .await
+        }
+        Err(failure) => Err(failure),
     };
-    let outcome = app
-        .call_control(
-            &principal,
-            &region,
-            &operation,
-            input.clone(),
-            context.received_at,
-        )
-        .await;
     let read_only = app.control_read_only(&operation);
     let response_elements = match (&outcome, read_only) {
         (Ok(output), false) => record_members(output),
