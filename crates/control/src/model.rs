@@ -48,6 +48,28 @@ pub struct TrailRecord {
 }
 
 impl TrailRecord {
+    /// A new trail as CreateTrail makes it before applying the request's options: global service
+    /// events on, single-region, no validation, recursive logging on, the default event selectors.
+    pub fn with_defaults(arn: TrailArn, s3_bucket_name: &str, created_at: DateTime<Utc>) -> Self {
+        TrailRecord {
+            arn,
+            s3_bucket_name: s3_bucket_name.to_string(),
+            s3_key_prefix: None,
+            sns_topic_arn: None,
+            include_global_service_events: true,
+            is_multi_region_trail: false,
+            log_file_validation_enabled: false,
+            cloudwatch_logs_log_group_arn: None,
+            cloudwatch_logs_role_arn: None,
+            kms_key_id: None,
+            is_organization_trail: false,
+            recursive_logging: true,
+            selectors: TrailSelectors::default_for_new_trail(),
+            insight_selectors: Vec::new(),
+            created_at,
+        }
+    }
+
     /// Whether the trail is visible in `region`: it lives there, or it is multi-Region (a shadow).
     pub fn is_visible_in(&self, region: &str) -> bool {
         self.arn.home_region == region || self.is_multi_region_trail

@@ -184,23 +184,11 @@ mod tests {
     fn trail() -> TrailConfig {
         let name = TrailName::parse("trail-1").unwrap();
         TrailConfig {
-            trail: TrailRecord {
-                arn: TrailArn::new(ACCOUNT, "ap-northeast-1", name),
-                s3_bucket_name: "write-only-events".into(),
-                s3_key_prefix: None,
-                sns_topic_arn: None,
-                include_global_service_events: true,
-                is_multi_region_trail: false,
-                log_file_validation_enabled: false,
-                cloudwatch_logs_log_group_arn: None,
-                cloudwatch_logs_role_arn: None,
-                kms_key_id: None,
-                is_organization_trail: false,
-                recursive_logging: true,
-                selectors: TrailSelectors::default_for_new_trail(),
-                insight_selectors: Vec::new(),
-                created_at: at(0),
-            },
+            trail: TrailRecord::with_defaults(
+                TrailArn::new(ACCOUNT, "ap-northeast-1", name),
+                "write-only-events",
+                at(0),
+            ),
             is_logging: true,
             start_logging_time: Some(at(0)),
             stop_logging_time: None,

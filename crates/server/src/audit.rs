@@ -43,6 +43,32 @@ pub struct AuditedCall<'a> {
     pub management_event: bool,
 }
 
+impl<'a> AuditedCall<'a> {
+    /// A management-event call with no parameters, response, error or extras yet; handlers fill the
+    /// rest with struct-update syntax.
+    pub fn management(
+        identity: Option<&'a PrincipalIdentity>,
+        region: &'a str,
+        event_source: &'a str,
+        event_name: &'a str,
+        read_only: bool,
+    ) -> Self {
+        AuditedCall {
+            identity,
+            region,
+            event_source,
+            event_name,
+            read_only,
+            request_parameters: Value::Null,
+            response_elements: Value::Null,
+            error: None,
+            additional_event_data: None,
+            resources: None,
+            management_event: true,
+        }
+    }
+}
+
 /// Writes audit records to the event log.
 #[derive(Debug, Clone)]
 pub struct Auditor {

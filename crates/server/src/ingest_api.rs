@@ -122,16 +122,13 @@ fn ingest_call<'a>(
     request_parameters: Value,
 ) -> AuditedCall<'a> {
     AuditedCall {
-        identity,
-        region,
-        event_source: "opentrail.amazonaws.com",
-        event_name: "IngestRecords",
-        read_only: false,
         request_parameters,
-        response_elements: Value::Null,
-        error: None,
-        additional_event_data: None,
-        resources: None,
-        management_event: true,
+        ..AuditedCall::management(
+            identity,
+            region,
+            "opentrail.amazonaws.com",
+            "IngestRecords",
+            false,
+        )
     }
 }

@@ -83,17 +83,14 @@ pub async fn handle(
         Ok(principal) => principal,
         Err(auth_failure) => {
             let call = AuditedCall {
-                identity: auth_failure.principal.as_ref().map(|p| &p.identity),
-                region: &region,
-                event_source: service.event_source(),
-                event_name: &operation,
-                read_only: app.control_read_only(&operation),
-                request_parameters: Value::Null,
-                response_elements: Value::Null,
                 error: Some((&auth_failure.failure.code, &auth_failure.failure.message)),
-                additional_event_data: None,
-                resources: None,
-                management_event: true,
+                ..AuditedCall::management(
+                    auth_failure.principal.as_ref().map(|p| &p.identity),
+                    &region,
+                    service.event_source(),
+                    &operation,
+                    app.control_read_only(&operation),
+                )
             };
             if app.auditor.record(&context, call).await.is_err() {
                 return ApiFailure::internal().into_json_response(&request_id);
@@ -117,17 +114,16 @@ pub async fn handle(
     };
     let error = outcome.as_ref().err();
     let call = AuditedCall {
-        identity: Some(&principal.identity),
-        region: &region,
-        event_source: service.event_source(),
-        event_name: &operation,
-        read_only,
         request_parameters: record_members(&input),
         response_elements,
         error: error.map(|failure| (failure.code.as_str(), failure.message.as_str())),
-        additional_event_data: None,
-        resources: None,
-        management_event: true,
+        ..AuditedCall::management(
+            Some(&principal.identity),
+            &region,
+            service.event_source(),
+            &operation,
+            read_only,
+        )
     };
     if app.auditor.record(&context, call).await.is_err() {
         return ApiFailure::internal().into_json_response(&request_id);

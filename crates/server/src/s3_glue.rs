@@ -120,6 +120,7 @@ impl S3AuditSink for AuditSink {
             }),
             received_at: call.event_time,
         };
+        let additional_event_data = call.additional_event_data(ctx.tls.as_ref());
         Box::pin(async move {
             if call.category == S3EventCategory::Data {
                 return Ok(());
@@ -133,17 +134,18 @@ impl S3AuditSink for AuditSink {
                 .as_deref()
                 .map(|code| (code, call.error_message.as_deref().unwrap_or("")));
             let audited = AuditedCall {
-                identity: Some(&identity),
-                region: &call.aws_region,
-                event_source: "s3.amazonaws.com",
-                event_name: call.operation,
-                read_only: call.read_only,
                 request_parameters: call.request_parameters.clone(),
                 response_elements: call.response_elements.clone().unwrap_or(Value::Null),
                 error,
-                additional_event_data: Some(call.additional_event_data(ctx_tls(&context).as_ref())),
+                additional_event_data: Some(additional_event_data),
                 resources: call.resources(),
-                management_event: true,
+                ..AuditedCall::management(
+                    Some(&identity),
+                    &call.aws_region,
+                    "s3.amazonaws.com",
+                    call.operation,
+                    call.read_only,
+                )
             };
             self.0
                 .record(&context, audited)
@@ -151,13 +153,6 @@ impl S3AuditSink for AuditSink {
                 .map_err(|error| error.to_string())
         })
     }
-}
-
-fn ctx_tls(context: &CallContext) -> Option<opentrail_s3::TlsInfo> {
-    context.tls.as_ref().map(|tls| opentrail_s3::TlsInfo {
-        tls_version: tls.version.clone(),
-        cipher_suite: tls.cipher_suite.clone(),
-    })
 }
 
 /// The buckets trails may deliver to, as the trail control plane sees them: embedded buckets with

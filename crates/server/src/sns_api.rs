@@ -53,21 +53,18 @@ pub async fn handle(
         Err(auth) => {
             let failure = crate::sts_api::query_auth_failure(auth.failure);
             let call = AuditedCall {
-                identity: auth.principal.as_ref().map(|p| &p.identity),
-                region: &region,
-                event_source: "sns.amazonaws.com",
-                event_name: if action.is_empty() {
-                    "Unknown"
-                } else {
-                    &action
-                },
-                read_only: opentrail_sns::SnsService::is_read_only(&action).unwrap_or(false),
-                request_parameters: Value::Null,
-                response_elements: Value::Null,
                 error: Some((&failure.code, &failure.message)),
-                additional_event_data: None,
-                resources: None,
-                management_event: true,
+                ..AuditedCall::management(
+                    auth.principal.as_ref().map(|p| &p.identity),
+                    &region,
+                    "sns.amazonaws.com",
+                    if action.is_empty() {
+                        "Unknown"
+                    } else {
+                        &action
+                    },
+                    opentrail_sns::SnsService::is_read_only(&action).unwrap_or(false),
+                )
             };
             if app.auditor.record(&context, call).await.is_err() {
                 return ApiFailure::internal().into_query_response(&request_id);
@@ -91,11 +88,6 @@ pub async fn handle(
         .as_deref()
         .map(|code| (code, response.error_message.as_deref().unwrap_or("")));
     let call = AuditedCall {
-        identity: Some(&principal.identity),
-        region: &region,
-        event_source: "sns.amazonaws.com",
-        event_name: &response.action,
-        read_only: response.read_only,
         request_parameters: response.request_parameters.clone(),
         response_elements: if response.read_only {
             Value::Null
@@ -103,9 +95,14 @@ pub async fn handle(
             response.response_elements.clone()
         },
         error,
-        additional_event_data: None,
-        resources: None,
         management_event: response.management_event,
+        ..AuditedCall::management(
+            Some(&principal.identity),
+            &region,
+            "sns.amazonaws.com",
+            &response.action,
+            response.read_only,
+        )
     };
     if app.auditor.record(&context, call).await.is_err() {
         return ApiFailure::internal().into_query_response(&request_id);

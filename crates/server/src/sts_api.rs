@@ -4,7 +4,6 @@
 //! Other STS actions answer `InvalidAction`; OpenTrail issues no session credentials.
 
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
 
 use crate::api_error::{ApiFailure, xml_escape};
 use crate::audit::AuditedCall;
@@ -56,23 +55,20 @@ pub async fn handle(
         ),
     };
     let call = AuditedCall {
-        identity: principal.as_ref().map(|p| &p.identity),
-        region: &region,
-        event_source: "sts.amazonaws.com",
-        event_name: if action.is_empty() {
-            "Unknown"
-        } else {
-            &action
-        },
-        read_only: true,
-        request_parameters: Value::Null,
-        response_elements: Value::Null,
         error: failure
             .as_ref()
             .map(|f| (f.code.as_str(), f.message.as_str())),
-        additional_event_data: None,
-        resources: None,
-        management_event: true,
+        ..AuditedCall::management(
+            principal.as_ref().map(|p| &p.identity),
+            &region,
+            "sts.amazonaws.com",
+            if action.is_empty() {
+                "Unknown"
+            } else {
+                &action
+            },
+            true,
+        )
     };
     if app.auditor.record(&context, call).await.is_err() {
         return ApiFailure::internal().into_query_response(&request_id);

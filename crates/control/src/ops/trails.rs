@@ -5,7 +5,6 @@
 //! UpdateTrail does on AWS. Checks run in this order: member shapes, organization, name clash and
 //! quota, then the destinations (bucket, topic), so a bad request never touches storage.
 
-use opentrail_selectors::TrailSelectors;
 use serde_json::{Value, json};
 
 use super::lookup::{Access, check_name_free, check_room, resolve};
@@ -314,23 +313,11 @@ impl ControlPlane {
 /// A trail with CreateTrail's defaults: global service events on, single region, no validation,
 /// recursive logging on, the default event selectors, not logging.
 fn new_trail(ctx: &CallContext, name: TrailName, bucket: &str) -> TrailRecord {
-    TrailRecord {
-        arn: TrailArn::new(&ctx.account_id, &ctx.region, name),
-        s3_bucket_name: bucket.to_string(),
-        s3_key_prefix: None,
-        sns_topic_arn: None,
-        include_global_service_events: true,
-        is_multi_region_trail: false,
-        log_file_validation_enabled: false,
-        cloudwatch_logs_log_group_arn: None,
-        cloudwatch_logs_role_arn: None,
-        kms_key_id: None,
-        is_organization_trail: false,
-        recursive_logging: true,
-        selectors: TrailSelectors::default_for_new_trail(),
-        insight_selectors: Vec::new(),
-        created_at: ctx.now,
-    }
+    TrailRecord::with_defaults(
+        TrailArn::new(&ctx.account_id, &ctx.region, name),
+        bucket,
+        ctx.now,
+    )
 }
 
 /// One DescribeTrails entry: a bare name finds the region's own trail; an ARN finds the account's
