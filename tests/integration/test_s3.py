@@ -103,7 +103,7 @@ def test_second_account_sees_none_of_the_first_accounts_buckets_or_objects(serve
     assert s3.get_object(Bucket="owned-by-first", Key="secret.txt")["Body"].read() == b"first"
 
 
-def test_bucket_calls_are_management_events_and_object_calls_are_not_recorded_yet(server):
+def test_bucket_calls_are_management_events_and_object_calls_are_data_events(server):
     s3 = server.client("s3")
     created = s3.create_bucket(Bucket="recorded-bucket")
     s3.put_bucket_policy(Bucket="recorded-bucket", Policy='{"Version":"2012-10-17","Statement":[]}')
@@ -112,7 +112,9 @@ def test_bucket_calls_are_management_events_and_object_calls_are_not_recorded_ye
         s3.get_bucket_policy(Bucket="no-such-bucket-here")
     records = [e["record"] for e in server.records()]
     names = [r["eventName"] for r in records]
-    assert names == ["CreateBucket", "PutBucketPolicy", "GetBucketPolicy"]
+    assert names == ["CreateBucket", "PutBucketPolicy", "PutObject", "GetBucketPolicy"]
+    assert [r["eventCategory"] for r in records] == ["Management", "Management", "Data", "Management"]
+    assert records[2]["managementEvent"] is False
     create = records[0]
     assert create["eventSource"] == "s3.amazonaws.com"
     assert create["requestID"] == created["ResponseMetadata"]["RequestId"]
@@ -122,4 +124,4 @@ def test_bucket_calls_are_management_events_and_object_calls_are_not_recorded_ye
     assert create["userIdentity"]["accountId"] == ACCOUNT
     assert create["additionalEventData"]["SignatureVersion"] == "SigV4"
     assert create["additionalEventData"]["AuthenticationMethod"] == "AuthHeader"
-    assert records[2]["errorCode"] == "NoSuchBucket" and records[2]["readOnly"] is True
+    assert records[3]["errorCode"] == "NoSuchBucket" and records[3]["readOnly"] is True

@@ -35,7 +35,8 @@ def error_code(call, *args, **kwargs):
     return failure.value.response["Error"]["Code"]
 
 
-def test_seed_000_session_verbatim_with_the_aws_cli(server):
+def run_seed_000(server):
+    """Seed 000's aws CLI session, verbatim, checking each answer; returns the trail's ARN."""
     region = "ap-northeast-1"
     server.aws("s3api", "create-bucket", "--bucket", "write-only-events",
                "--create-bucket-configuration", "LocationConstraint=ap-northeast-1", region=region)
@@ -73,6 +74,11 @@ def test_seed_000_session_verbatim_with_the_aws_cli(server):
     trail = server.aws("cloudtrail", "get-trail", "--name", "test-event-selector", region=region)["Trail"]
     assert trail["HasCustomEventSelectors"] is True
     assert trail["HomeRegion"] == region
+    return created["TrailARN"]
+
+
+def test_seed_000_session_verbatim_with_the_aws_cli(server):
+    assert run_seed_000(server) == "arn:aws:cloudtrail:ap-northeast-1:123456789012:trail/test-event-selector"
 
 
 def test_trail_lifecycle_with_boto3(server):

@@ -77,6 +77,9 @@ pub struct ApiCallRecord {
     pub management_event: bool,
     /// The account that receives this record.
     pub recipient_account_id: String,
+    /// Shared by the copies of one cross-account call (the requester's and the resource owner's).
+    #[serde(rename = "sharedEventID", skip_serializing_if = "Option::is_none")]
+    pub shared_event_id: Option<String>,
     /// `Management` or `Data`.
     pub event_category: &'static str,
     /// Present when the call came over TLS.
@@ -131,6 +134,7 @@ mod tests {
             event_type: "AwsApiCall",
             management_event: true,
             recipient_account_id: "123456789012".into(),
+            shared_event_id: None,
             event_category: "Management",
             tls_details: None,
         }

@@ -130,15 +130,29 @@ impl S3CallRecord {
         Value::Object(data)
     }
 
-    /// CloudTrail's `resources` for this call: the object (without account) and the bucket (with its
-    /// owner), or `None` for account-level calls such as ListBuckets.
+    /// CloudTrail's `resources` for this call, or `None` for account-level calls such as ListBuckets.
+    ///
+    /// Object calls name the object (without account) and the bucket (with its owner). Bucket-level
+    /// data events (ListObjects, ListObjectVersions, HeadBucket, DeleteObjects, ListMultipartUploads)
+    /// name an `ARNPrefix` instead of the object: the bucket plus the listed prefix (empty when none),
+    /// which is what object-ARN selectors are matched against. Management calls name the bucket only.
     pub fn resources(&self) -> Option<Value> {
         let bucket = self.bucket.as_deref()?;
         let mut resources = Vec::new();
-        if let Some(key) = self.key.as_deref() {
-            resources.push(
+        match (self.key.as_deref(), self.category) {
+            (Some(key), _) => resources.push(
                 json!({"type": "AWS::S3::Object", "ARN": format!("arn:aws:s3:::{bucket}/{key}")}),
-            );
+            ),
+            (None, S3EventCategory::Data) => {
+                let prefix = self
+                    .request_parameters
+                    .get("prefix")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                resources.push(json!({"type": "AWS::S3::Object",
+                    "ARNPrefix": format!("arn:aws:s3:::{bucket}/{prefix}")}));
+            }
+            (None, S3EventCategory::Management) => {}
         }
         let mut bucket_resource = serde_json::Map::new();
         if let Some(owner) = &self.bucket_owner_account_id {
@@ -202,6 +216,14 @@ mod tests {
             ])
         );
         assert_eq!(record(None, None).resources(), None);
+        let mut listing = record(Some("b"), None);
+        listing.request_parameters = json!({"prefix": "logs/"});
+        assert_eq!(
+            listing.resources().unwrap()[0],
+            json!({"type": "AWS::S3::Object", "ARNPrefix": "arn:aws:s3:::b/logs/"})
+        );
+        listing.category = S3EventCategory::Management;
+        assert_eq!(listing.resources().unwrap().as_array().unwrap().len(), 1);
     }
 
     #[test]

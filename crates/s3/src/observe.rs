@@ -32,7 +32,12 @@ const RECORDED_HEADERS: &[&str] = &[
 ];
 
 /// Query parameters never recorded (they are credentials, not parameters).
-const UNRECORDED_QUERY: &[&str] = &["X-Amz-Signature", "Signature", "X-Amz-Security-Token"];
+const UNRECORDED_QUERY: &[&str] = &[
+    "X-Amz-Signature",
+    "X-Amz-Credential",
+    "Signature",
+    "X-Amz-Security-Token",
+];
 
 /// What the request showed before s3s parsed it.
 #[derive(Debug, Clone)]

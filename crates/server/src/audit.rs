@@ -41,6 +41,9 @@ pub struct AuditedCall<'a> {
     pub resources: Option<Value>,
     /// `true` for management events.
     pub management_event: bool,
+    /// Another account that also receives the record (the owner of the resource a cross-account
+    /// call touched); both copies carry the same `sharedEventID`.
+    pub shared_with: Option<&'a str>,
 }
 
 impl<'a> AuditedCall<'a> {
@@ -65,6 +68,7 @@ impl<'a> AuditedCall<'a> {
             additional_event_data: None,
             resources: None,
             management_event: true,
+            shared_with: None,
         }
     }
 }
@@ -97,14 +101,29 @@ impl Auditor {
         let Some(identity) = call.identity else {
             return Ok(());
         };
-        let record = build_record(context, identity, &call);
-        let envelope = Envelope {
-            account_id: identity.account_id.clone(),
-            source: RecordSource::SelfAudit,
-            ingest_time_ms: chrono::Utc::now().timestamp_millis(),
-            record: Bytes::from(record.to_json_bytes()),
+        let mut record = build_record(context, identity, &call);
+        let ingest_time_ms = chrono::Utc::now().timestamp_millis();
+        let envelope = |record: &ApiCallRecord| {
+            Envelope {
+                account_id: record.recipient_account_id.clone(),
+                source: RecordSource::SelfAudit,
+                ingest_time_ms,
+                record: Bytes::from(record.to_json_bytes()),
+            }
+            .encode()
         };
-        self.append(vec![envelope.encode()]).await
+        let mut payloads = Vec::with_capacity(2);
+        match call.shared_with {
+            Some(owner) if owner != identity.account_id => {
+                record.shared_event_id = Some(uuid::Uuid::new_v4().to_string());
+                payloads.push(envelope(&record));
+                record.recipient_account_id = owner.to_owned();
+                record.event_id = uuid::Uuid::new_v4().to_string();
+                payloads.push(envelope(&record));
+            }
+            _ => payloads.push(envelope(&record)),
+        }
+        self.append(payloads).await
     }
 
     /// Appends already-encoded envelopes and waits for durability.
@@ -150,6 +169,7 @@ pub fn build_record(
         event_type: "AwsApiCall",
         management_event: call.management_event,
         recipient_account_id: identity.account_id.clone(),
+        shared_event_id: None,
         event_category: if call.management_event {
             "Management"
         } else {

@@ -4,7 +4,6 @@
 //!
 //! It also serves AWS's public CloudTrail policy template (bucket `awscloudtrail-policy-<region>`),
 //! which `aws cloudtrail create-subscription` downloads through whatever S3 endpoint it is given.
-//! Object-level calls (data events) are not recorded yet: the S3 data-events issue records them.
 
 use std::sync::Arc;
 
@@ -99,7 +98,10 @@ fn record_identity(principal: &opentrail_s3::Principal) -> PrincipalIdentity {
     }
 }
 
-/// Self-audit for S3 calls: bucket-level (management) calls are recorded in the caller's account.
+/// Self-audit for S3 calls: every call is recorded in the caller's account (data events too; trails
+/// choose them with selectors, event history leaves them out), and in the bucket owner's account as
+/// well when the caller came from another account. S3 records wrap the User-Agent in brackets, as
+/// AWS's S3 records do (`"[aws-cli/2.6.3 ...]"`).
 #[derive(Debug)]
 pub struct AuditSink(pub Auditor);
 
@@ -112,7 +114,7 @@ impl S3AuditSink for AuditSink {
         let context = CallContext {
             request_id: ctx.request_id.clone(),
             source_ip: ctx.source_ip,
-            user_agent: ctx.user_agent.clone(),
+            user_agent: ctx.user_agent.as_deref().map(|agent| format!("[{agent}]")),
             host: ctx.host.clone(),
             tls: ctx.tls.as_ref().map(|tls| crate::listener::TlsInfo {
                 version: tls.tls_version.clone(),
@@ -122,9 +124,6 @@ impl S3AuditSink for AuditSink {
         };
         let additional_event_data = call.additional_event_data(ctx.tls.as_ref());
         Box::pin(async move {
-            if call.category == S3EventCategory::Data {
-                return Ok(());
-            }
             let Some(caller) = call.principal.as_ref().or(call.key_owner.as_ref()) else {
                 return Ok(());
             };
@@ -139,6 +138,8 @@ impl S3AuditSink for AuditSink {
                 error,
                 additional_event_data: Some(additional_event_data),
                 resources: call.resources(),
+                management_event: call.category == S3EventCategory::Management,
+                shared_with: owner_copy(&call),
                 ..AuditedCall::management(
                     Some(&identity),
                     &call.aws_region,
@@ -153,6 +154,16 @@ impl S3AuditSink for AuditSink {
                 .map_err(|error| error.to_string())
         })
     }
+}
+
+/// The bucket owner's account, when it also receives the record of a cross-account call: AWS gives
+/// the owner a copy when the call touched its bucket and was authorized (a denied call reached
+/// nothing of the owner's; see docs/adr/0012-s3-data-events.md).
+fn owner_copy(call: &S3CallRecord) -> Option<&str> {
+    let owner = call.bucket_owner_account_id.as_deref()?;
+    let caller = call.principal.as_ref()?;
+    let denied = call.error_code.as_deref() == Some("AccessDenied");
+    (owner != caller.account_id && !denied).then_some(owner)
 }
 
 /// The buckets trails may deliver to, as the trail control plane sees them: embedded buckets with
