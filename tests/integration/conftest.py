@@ -173,3 +173,40 @@ def start_server(tmp_path):
 @pytest.fixture
 def server(start_server):
     return start_server()
+
+
+@pytest.fixture
+def upstream(tmp_path):
+    binary = shutil.which("s3s-fs") or os.path.join(os.path.dirname(__file__), "../../.tools/bin/s3s-fs")
+    assert os.path.exists(binary), "s3s-fs is installed by scripts/test.sh into .tools/bin"
+    root = tmp_path / "upstream"
+    (root / "upstream-logs").mkdir(parents=True)
+    port = free_port()
+
+    class Upstream:
+        process = None
+
+        def start(self):
+            self.process = subprocess.Popen([binary, "--host", "127.0.0.1", "--port", str(port), "--access-key",
+                                             "UPSTREAMKEY", "--secret-key", "UPSTREAMSECRET", str(root)],
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 30
+            while not _listening(port):
+                assert time.monotonic() < deadline, "s3s-fs did not start"
+                time.sleep(0.05)
+
+        def stop(self):
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    upstream = Upstream()
+    upstream.endpoint, upstream.root = f"http://127.0.0.1:{port}", root
+    upstream.start()
+    yield upstream
+    if upstream.process.poll() is None:
+        upstream.stop()
+
+
+def _listening(port):
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0

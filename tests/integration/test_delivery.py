@@ -191,40 +191,6 @@ def test_chain_continues_across_restart_and_restarts_after_stop_start_logging(st
     assert result.returncode == 0, result.stderr
 
 
-@pytest.fixture
-def upstream(tmp_path):
-    binary = shutil.which("s3s-fs") or os.path.join(os.path.dirname(__file__), "../../.tools/bin/s3s-fs")
-    assert os.path.exists(binary), "s3s-fs is installed by scripts/test.sh into .tools/bin"
-    root = tmp_path / "upstream"
-    (root / "upstream-logs").mkdir(parents=True)
-    port = free_port()
-
-    class Upstream:
-        process = None
-
-        def start(self):
-            self.process = subprocess.Popen([binary, "--host", "127.0.0.1", "--port", str(port), "--access-key",
-                                             "UPSTREAMKEY", "--secret-key", "UPSTREAMSECRET", str(root)],
-                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            wait_for(lambda: _listening(port))
-
-        def stop(self):
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-    upstream = Upstream()
-    upstream.endpoint, upstream.root = f"http://127.0.0.1:{port}", root
-    upstream.start()
-    yield upstream
-    if upstream.process.poll() is None:
-        upstream.stop()
-
-
-def _listening(port):
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
 def test_upstream_outage_loses_nothing(start_server, upstream, tmp_path):
     config_extra = f"""
 [[upstreams]]

@@ -314,7 +314,7 @@ impl Pipeline {
     }
 }
 
-fn fallback_context(parts: &http::request::Parts) -> RequestContext {
+pub(crate) fn fallback_context(parts: &http::request::Parts) -> RequestContext {
     RequestContext {
         request_id: uuid::Uuid::new_v4().simple().to_string().to_uppercase()[..16].to_owned(),
         source_ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),

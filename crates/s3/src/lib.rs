@@ -11,6 +11,7 @@
 //!   immutable file per object or part). Blob durable, then row committed, then old blob deleted.
 //! - `listing` and `multipart`: pure rules (paging, delimiters, URL encoding; part checks, ETags).
 //! - [`audit`] with `observe` and `catalog`: what is recorded about each call and how it is gathered.
+//! - [`proxy`]: [`S3Proxy`], the same audit in front of an upstream S3-compatible server.
 //!
 //! What this crate deliberately does not do: listen on sockets or route (the server does), turn
 //! [`S3CallRecord`]s into CloudTrail JSON or persist them (the audit sink does), evaluate bucket
@@ -32,6 +33,8 @@ mod index;
 mod listing;
 mod multipart;
 mod observe;
+pub mod proxy;
+mod sigv2;
 mod store;
 
 pub use access::{AccessDecider, AccessDecision, AccessRequest, OwnerOnlyAccess};
@@ -39,3 +42,4 @@ pub use audit::{RequestContext, S3AuditSink, S3CallRecord, S3EventCategory, TlsI
 pub use error::S3Error;
 pub use front::{BucketInfo, S3Config, S3Front};
 pub use identity::{CredentialStore, InMemoryCredentialStore, Principal};
+pub use proxy::{ProxyConfig, S3Proxy};

@@ -359,10 +359,17 @@ pub(crate) fn stamp_request_id(headers: &mut HeaderMap, request_id: &str) {
 
 /// Code and message of an error response; from its XML body when there is one.
 fn read_error(body: &s3s::Body, status: StatusCode, is_object: bool) -> (String, Option<String>) {
-    let text = body
-        .bytes()
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .unwrap_or_default();
+    let bytes = body.bytes().unwrap_or_default();
+    error_of(&bytes, status, is_object)
+}
+
+/// Code and message of an error answer with body `bytes` (S3's XML error document, or nothing).
+pub(crate) fn error_of(
+    bytes: &[u8],
+    status: StatusCode,
+    is_object: bool,
+) -> (String, Option<String>) {
+    let text = String::from_utf8_lossy(bytes);
     let code = xml_element(&text, "Code")
         .unwrap_or_else(|| aws_errors::code_for_bare_status(status, is_object).to_owned());
     let message = xml_element(&text, "Message")
@@ -371,7 +378,7 @@ fn read_error(body: &s3s::Body, status: StatusCode, is_object: bool) -> (String,
 }
 
 /// The unescaped text of the first `<name>` element of a small XML document.
-fn xml_element(xml: &str, name: &str) -> Option<String> {
+pub(crate) fn xml_element(xml: &str, name: &str) -> Option<String> {
     let start = xml.find(&format!("<{name}>"))? + name.len() + 2;
     let end = start + xml[start..].find(&format!("</{name}>"))?;
     Some(xml_unescape(&xml[start..end]))
@@ -394,7 +401,7 @@ fn xml_escape(text: &str) -> String {
 }
 
 /// AWS's error document.
-fn error_xml(code: &str, message: Option<&str>, request_id: &str) -> String {
+pub(crate) fn error_xml(code: &str, message: Option<&str>, request_id: &str) -> String {
     let message = message
         .map(|message| format!("<Message>{}</Message>", xml_escape(message)))
         .unwrap_or_default();

@@ -63,6 +63,14 @@ pub struct UpstreamConfig {
     pub secret_access_key: String,
     /// Bucket names held there; `"*"` means every bucket that is not an embedded one.
     pub buckets: Vec<String>,
+    /// Proxy mode: S3 requests for these buckets (and, with `"*"`, ListBuckets and every bucket that
+    /// is not embedded) are forwarded to the upstream and recorded as CloudTrail events.
+    #[serde(default)]
+    pub proxy: bool,
+    /// The account that owns the upstream's buckets (only its principals may use them through the
+    /// proxy); default: the server's `--account-id`.
+    #[serde(default)]
+    pub account_id: Option<String>,
 }
 
 fn default_upstream_region() -> String {

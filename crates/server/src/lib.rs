@@ -58,6 +58,8 @@ pub struct App {
     pub control: Arc<ControlPlane>,
     /// The S3 front over the embedded buckets.
     pub s3: Arc<opentrail_s3::S3Front>,
+    /// Upstream S3 servers in proxy mode.
+    pub s3_proxies: Arc<s3_glue::Proxies>,
     /// Self-audit into the event log.
     pub auditor: Auditor,
     /// The durable event log.
@@ -195,6 +197,11 @@ pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<
     tracing::info!(recovery = ?log.recovery_report(), "event log open");
     let auditor = Auditor::new(log.clone(), metrics.clone());
     let s3 = Arc::new(s3_glue::open(&config, principals.clone(), auditor.clone())?);
+    let s3_proxies = Arc::new(s3_glue::Proxies::build(
+        &config,
+        principals.clone(),
+        auditor.clone(),
+    )?);
     let destinations = Arc::new(delivery_glue::Destinations::new(
         s3.clone(),
         &config.upstreams,
@@ -234,6 +241,7 @@ pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<
         principals,
         control,
         s3,
+        s3_proxies,
         auditor,
         log: log.clone(),
         metrics,

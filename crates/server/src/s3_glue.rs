@@ -1,17 +1,20 @@
 //! Glue between the S3 front (crate `opentrail-s3`) and the rest of the server: principals as its
 //! credential store, self-audit as its audit sink, its buckets as the control plane's bucket
-//! directory, and the request context it reads from request extensions.
+//! directory, the request context it reads from request extensions, and the routing of requests for
+//! proxied buckets to their upstream (`[[upstreams]]` with `proxy = true`).
 //!
 //! It also serves AWS's public CloudTrail policy template (bucket `awscloudtrail-policy-<region>`),
 //! which `aws cloudtrail create-subscription` downloads through whatever S3 endpoint it is given.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::response::{IntoResponse, Response};
 use futures_util::future::BoxFuture;
 use opentrail_record::PrincipalIdentity;
 use opentrail_s3::{
-    CredentialStore, RequestContext, S3AuditSink, S3CallRecord, S3EventCategory, S3Front,
+    CredentialStore, ProxyConfig, RequestContext, S3AuditSink, S3CallRecord, S3EventCategory,
+    S3Front, S3Proxy,
 };
 use serde_json::Value;
 
@@ -21,6 +24,9 @@ use crate::config::ServerConfig;
 use crate::context::CallContext;
 use crate::identity::{Principal, PrincipalDirectory};
 
+/// Base domains of virtual-hosted-style requests (`<bucket>.localhost:4580`).
+const VIRTUAL_HOST_DOMAINS: [&str; 2] = ["localhost", "s3.localhost"];
+
 /// Opens the S3 front over `<data-dir>/s3`.
 pub fn open(
     config: &ServerConfig,
@@ -28,7 +34,7 @@ pub fn open(
     auditor: Auditor,
 ) -> anyhow::Result<S3Front> {
     let s3_config = opentrail_s3::S3Config {
-        virtual_host_domains: vec!["localhost".to_owned(), "s3.localhost".to_owned()],
+        virtual_host_domains: VIRTUAL_HOST_DOMAINS.map(str::to_owned).to_vec(),
         default_region: config.region.clone(),
         ..opentrail_s3::S3Config::default()
     };
@@ -39,6 +45,79 @@ pub fn open(
         Arc::new(AuditSink(auditor)),
     )?;
     Ok(front)
+}
+
+/// The upstream servers in proxy mode, by the buckets they hold.
+#[derive(Debug, Default)]
+pub struct Proxies {
+    by_bucket: HashMap<String, S3Proxy>,
+    wildcard: Option<S3Proxy>,
+}
+
+impl Proxies {
+    /// One proxy per `[[upstreams]]` entry with `proxy = true`.
+    pub fn build(
+        config: &ServerConfig,
+        principals: Arc<PrincipalDirectory>,
+        auditor: Auditor,
+    ) -> anyhow::Result<Self> {
+        let mut proxies = Self::default();
+        for upstream in config.upstreams.iter().filter(|upstream| upstream.proxy) {
+            let proxy = S3Proxy::new(
+                ProxyConfig {
+                    endpoint: upstream.endpoint.clone(),
+                    region: upstream.region.clone(),
+                    access_key_id: upstream.access_key_id.clone(),
+                    secret_access_key: upstream.secret_access_key.clone(),
+                    owner_account_id: upstream
+                        .account_id
+                        .clone()
+                        .unwrap_or_else(|| config.account_id.clone()),
+                    virtual_host_domains: VIRTUAL_HOST_DOMAINS.map(str::to_owned).to_vec(),
+                },
+                Arc::new(Credentials(principals.clone())),
+                Arc::new(AuditSink(auditor.clone())),
+            )?;
+            for bucket in &upstream.buckets {
+                if bucket == "*" {
+                    proxies.wildcard = Some(proxy.clone());
+                } else {
+                    proxies.by_bucket.insert(bucket.clone(), proxy.clone());
+                }
+            }
+        }
+        Ok(proxies)
+    }
+
+    /// The proxy that serves `request`, if any: a named bucket's upstream, else the wildcard upstream
+    /// for ListBuckets and for buckets that are not embedded.
+    fn for_request(
+        &self,
+        front: &S3Front,
+        request: &http::Request<axum::body::Body>,
+    ) -> Option<&S3Proxy> {
+        let any = self
+            .wildcard
+            .as_ref()
+            .or_else(|| self.by_bucket.values().next())?;
+        let (parts, ()) = clone_head(request).into_parts();
+        match any.addressed_bucket(&parts) {
+            Some(bucket) => self.by_bucket.get(&bucket).or_else(|| {
+                self.wildcard
+                    .as_ref()
+                    .filter(|_| front.bucket_info(&bucket).is_none())
+            }),
+            None => self.wildcard.as_ref(),
+        }
+    }
+}
+
+fn clone_head(request: &http::Request<axum::body::Body>) -> http::Request<()> {
+    let mut head = http::Request::new(());
+    *head.method_mut() = request.method().clone();
+    *head.uri_mut() = request.uri().clone();
+    *head.headers_mut() = request.headers().clone();
+    head
 }
 
 /// Serves one S3 request.
@@ -60,6 +139,9 @@ pub async fn handle(
         }),
         host: context.host.clone(),
     });
+    if let Some(proxy) = app.s3_proxies.for_request(&app.s3, &request) {
+        return proxy.handle(request).await;
+    }
     app.s3.handle(request).await
 }
 

@@ -27,7 +27,8 @@ pub struct SigningParams<'a> {
 }
 
 /// Adds `x-amz-date`, `x-amz-content-sha256` and `Authorization` to a request whose `Host` header is
-/// set. Signs `host`, `x-amz-date`, `x-amz-content-sha256` and `content-type` when present.
+/// set. Signs `host`, `content-type`, `content-md5` and every `x-amz-*` header present (S3 refuses
+/// requests whose `x-amz-*` headers are not all signed).
 pub fn sign_request(
     parts: &mut http::request::Parts,
     payload_hash: &str,
@@ -41,13 +42,17 @@ pub fn sign_request(
     parts
         .headers
         .insert("x-amz-content-sha256", header(payload_hash)?);
-    let mut signed_headers: Vec<String> =
-        ["content-type", "host", "x-amz-content-sha256", "x-amz-date"]
-            .into_iter()
-            .filter(|name| parts.headers.contains_key(*name))
-            .map(str::to_owned)
-            .collect();
+    let mut signed_headers: Vec<String> = parts
+        .headers
+        .keys()
+        .map(|name| name.as_str())
+        .filter(|name| {
+            matches!(*name, "content-type" | "content-md5" | "host") || name.starts_with("x-amz-")
+        })
+        .map(str::to_owned)
+        .collect();
     signed_headers.sort();
+    signed_headers.dedup();
     let is_s3 = params.service == "s3";
     let canonical_uri = canonical_uri_candidates(parts.uri.path(), is_s3)
         .into_iter()
