@@ -1,6 +1,7 @@
 """Embedded S3 buckets through `aws s3`, `aws s3api` and boto3, isolation between accounts, and the
 management events that bucket-level calls leave (object-level calls are data events: a later issue)."""
 
+import json
 import os
 import urllib.request
 
@@ -106,7 +107,8 @@ def test_second_account_sees_none_of_the_first_accounts_buckets_or_objects(serve
 def test_bucket_calls_are_management_events_and_object_calls_are_data_events(server):
     s3 = server.client("s3")
     created = s3.create_bucket(Bucket="recorded-bucket")
-    s3.put_bucket_policy(Bucket="recorded-bucket", Policy='{"Version":"2012-10-17","Statement":[]}')
+    s3.put_bucket_policy(Bucket="recorded-bucket", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject", "Resource": "arn:aws:s3:::recorded-bucket/*"}]}))
     s3.put_object(Bucket="recorded-bucket", Key="obj", Body=b"x")
     with pytest.raises(botocore.exceptions.ClientError):
         s3.get_bucket_policy(Bucket="no-such-bucket-here")

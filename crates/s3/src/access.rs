@@ -1,9 +1,10 @@
 //! Authorization: the [`AccessDecider`] seam and the s3s access hook that calls it for every request.
 //!
-//! The default decider is the owner-only rule: a bucket and its objects are reachable only by
-//! principals of the bucket's account. Bucket-policy enforcement will be another decider; this module
-//! gathers what one needs (principal, CloudTrail operation name, bucket with its policy, key, source IP,
-//! TLS, headers). Signatures were already verified by s3s when the hook runs.
+//! The server's decider enforces bucket policies ([`crate::BucketPolicyAccess`]); [`OwnerOnlyAccess`]
+//! is the plain rule without policies (a bucket and its objects are reachable only by principals of the
+//! bucket's account). This module gathers what a decider needs (principal, CloudTrail operation name,
+//! bucket with its policy, key, source IP, TLS, headers, query). Signatures were already verified by
+//! s3s when the hook runs.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
@@ -38,6 +39,8 @@ pub struct AccessRequest<'a> {
     pub secure_transport: bool,
     /// The request headers.
     pub headers: &'a HeaderMap,
+    /// The raw (percent-encoded) query string, without `?` (condition keys such as `s3:prefix`).
+    pub query: &'a str,
 }
 
 /// The answer of an [`AccessDecider`].
@@ -117,7 +120,9 @@ impl S3Access for AccessGate {
                 .map(|info| info.owner_account_id.clone());
             state.bucket_region = bucket_info.as_ref().map(|info| info.region.clone());
         });
+        let uri = cx.uri().clone();
         let request = AccessRequest {
+            query: uri.query().unwrap_or(""),
             principal: &principal,
             operation: traits.event_name,
             bucket: bucket.as_deref(),
@@ -175,6 +180,7 @@ mod tests {
                 source_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
                 secure_transport: false,
                 headers: &headers,
+                query: "",
             };
             assert_eq!(
                 OwnerOnlyAccess.decide(&request),

@@ -84,6 +84,11 @@ pub(crate) fn malformed_policy(reason: &'static str) -> S3Error {
     error(S3ErrorCode::MalformedPolicy, reason)
 }
 
+/// PutBucketPolicy with a document the policy language refuses, with S3's reason.
+pub(crate) fn malformed_policy_text(reason: String) -> S3Error {
+    S3Error::with_message(S3ErrorCode::MalformedPolicy, reason)
+}
+
 /// A Range outside the object.
 pub(crate) fn invalid_range() -> S3Error {
     error(

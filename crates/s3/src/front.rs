@@ -13,7 +13,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use s3s::service::{S3Service, S3ServiceBuilder};
 
-use crate::access::{AccessDecider, AccessGate, OwnerOnlyAccess};
+use crate::access::{AccessDecider, AccessGate};
 use crate::audit::{RequestContext, S3AuditSink, S3CallRecord};
 use crate::aws_errors;
 use crate::error::S3Error;
@@ -23,6 +23,7 @@ use crate::identity::{CredentialAuth, CredentialStore};
 use crate::index::{BucketRow, ObjectAttributes, PutMode};
 use crate::multipart::MIN_PART_SIZE;
 use crate::observe::{CallProbe, CountingBody, RequestFacts, settle_response, stamp_request_id};
+use crate::policy_access::BucketPolicyAccess;
 use crate::store::{BucketStore, StoreSettings, system_time};
 
 /// Settings of the S3 front.
@@ -100,7 +101,7 @@ impl std::fmt::Debug for S3Front {
 }
 
 impl S3Front {
-    /// Opens the S3 data directory (`index.db`, `blobs/`) with the owner-only access rule.
+    /// Opens the S3 data directory (`index.db`, `blobs/`), enforcing bucket policies.
     pub fn open(
         data_dir: &Path,
         config: S3Config,
@@ -112,7 +113,7 @@ impl S3Front {
             config,
             credentials,
             audit,
-            Arc::new(OwnerOnlyAccess),
+            Arc::new(BucketPolicyAccess::new()),
         )
     }
 

@@ -92,29 +92,12 @@ fn common_prefixes(prefixes: &[String], url_encoding: bool) -> Option<CommonPref
 }
 
 /// Checks a PutBucketPolicy document: JSON object with `Version` and `Statement`.
-fn parse_policy(policy: &str) -> S3Result<Value> {
-    let document: Value = serde_json::from_str(policy).map_err(|_| {
+fn parse_policy(policy: &str, bucket: &str) -> S3Result<Value> {
+    opentrail_policy::BucketPolicy::parse(policy, bucket)
+        .map_err(|error| aws_errors::malformed_policy_text(error.aws_message()))?;
+    serde_json::from_str(policy).map_err(|_| {
         aws_errors::malformed_policy("Policies must be valid JSON and the first byte must be '{'")
-    })?;
-    let Some(members) = document.as_object() else {
-        return Err(aws_errors::malformed_policy(
-            "Policies must be valid JSON and the first byte must be '{'",
-        ));
-    };
-    if !members.get("Version").is_some_and(Value::is_string) {
-        return Err(aws_errors::malformed_policy(
-            "Missing required field Version",
-        ));
-    }
-    if !members
-        .get("Statement")
-        .is_some_and(|statement| statement.is_array() || statement.is_object())
-    {
-        return Err(aws_errors::malformed_policy(
-            "Missing required field Statement",
-        ));
-    }
-    Ok(document)
+    })
 }
 
 /// The region a CreateBucket asks for, `None` for the default.
@@ -143,12 +126,32 @@ impl S3Handlers {
         headers: &http::HeaderMap,
         (bucket, key): (&str, &str),
     ) -> S3Result<()> {
+        match self
+            .authorize(extensions, headers, "GetObject", bucket, key)
+            .await?
+        {
+            AccessDecision::Allow => Ok(()),
+            AccessDecision::Deny => Err(aws_errors::access_denied()),
+        }
+    }
+
+    /// Asks the decider about one more operation of a request (the CopyObject source, each key of
+    /// DeleteObjects).
+    async fn authorize(
+        &self,
+        extensions: &http::Extensions,
+        headers: &http::HeaderMap,
+        operation: &'static str,
+        bucket: &str,
+        key: &str,
+    ) -> S3Result<AccessDecision> {
         let principal = caller(extensions)?;
         let bucket_info = self.store.bucket(bucket).await?.map(BucketInfo::from);
         let context = extensions.get::<RequestContext>();
         let request = AccessRequest {
+            query: "",
             principal: &principal,
-            operation: "GetObject",
+            operation,
             bucket: Some(bucket),
             key: Some(key),
             bucket_info: bucket_info.as_ref(),
@@ -158,10 +161,7 @@ impl S3Handlers {
             secure_transport: context.is_some_and(|context| context.tls.is_some()),
             headers,
         };
-        match self.decider.decide(&request) {
-            AccessDecision::Allow => Ok(()),
-            AccessDecision::Deny => Err(aws_errors::access_denied()),
-        }
+        Ok(self.decider.decide(&request))
     }
 }
 
@@ -269,7 +269,7 @@ impl S3 for S3Handlers {
         &self,
         req: S3Request<PutBucketPolicyInput>,
     ) -> S3Result<S3Response<PutBucketPolicyOutput>> {
-        let document = parse_policy(&req.input.policy);
+        let document = parse_policy(&req.input.policy, &req.input.bucket);
         if let Ok(document) = &document {
             probe(&req.extensions, |state| {
                 state
@@ -395,12 +395,28 @@ impl S3 for S3Handlers {
     ) -> S3Result<S3Response<DeleteObjectsOutput>> {
         let input = req.input;
         let quiet = input.delete.quiet.unwrap_or(false);
-        let keys: Vec<String> = input
-            .delete
-            .objects
-            .into_iter()
-            .map(|object| object.key)
-            .collect();
+        let mut keys = Vec::with_capacity(input.delete.objects.len());
+        let mut errors = Vec::new();
+        for object in input.delete.objects {
+            let decision = self
+                .authorize(
+                    &req.extensions,
+                    &req.headers,
+                    "DeleteObject",
+                    &input.bucket,
+                    &object.key,
+                )
+                .await?;
+            match decision {
+                AccessDecision::Allow => keys.push(object.key),
+                AccessDecision::Deny => errors.push(s3s::dto::Error {
+                    key: Some(object.key),
+                    code: Some("AccessDenied".to_owned()),
+                    message: Some("Access Denied".to_owned()),
+                    ..s3s::dto::Error::default()
+                }),
+            }
+        }
         let deleted = if quiet {
             Vec::new()
         } else {
@@ -414,6 +430,7 @@ impl S3 for S3Handlers {
         self.store.delete_objects(&input.bucket, keys).await?;
         Ok(S3Response::new(DeleteObjectsOutput {
             deleted: Some(deleted),
+            errors: (!errors.is_empty()).then_some(errors),
             ..DeleteObjectsOutput::default()
         }))
     }
@@ -799,30 +816,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn policies_need_version_and_statement() {
+    fn policies_are_validated_by_the_policy_language() {
         let check = |policy: &str, expected: Result<(), &str>| {
-            let outcome = parse_policy(policy)
+            let outcome = parse_policy(policy, "b1")
                 .map(|_| ())
                 .map_err(|error| error.message().unwrap_or("").to_owned());
             assert_eq!(outcome, expected.map_err(str::to_owned), "{policy}");
         };
-        check(r#"{"Version":"2012-10-17","Statement":[]}"#, Ok(()));
+        let allow = r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b1/*"}"#;
         check(
-            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow"}}"#,
+            &format!(r#"{{"Version":"2012-10-17","Statement":[{allow}]}}"#),
             Ok(()),
         );
         check(
-            "not json",
-            Err("Policies must be valid JSON and the first byte must be '{'"),
+            &format!(r#"{{"Version":"2012-10-17","Statement":{allow}}}"#),
+            Ok(()),
         );
         check(
             "[1]",
             Err("Policies must be valid JSON and the first byte must be '{'"),
         );
-        check(r#"{"Statement":[]}"#, Err("Missing required field Version"));
         check(
             r#"{"Version":"2012-10-17"}"#,
             Err("Missing required field Statement"),
+        );
+        check(
+            &format!(
+                r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+                allow.replace("b1/*", "other-bucket/*")
+            ),
+            Err("Policy has invalid resource"),
         );
     }
 

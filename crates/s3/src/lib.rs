@@ -15,7 +15,7 @@
 //!
 //! What this crate deliberately does not do: listen on sockets or route (the server does), turn
 //! [`S3CallRecord`]s into CloudTrail JSON or persist them (the audit sink does), evaluate bucket
-//! policies (a later [`AccessDecider`]), versioning, ACLs, tagging, SSE.
+//! versioning, ACLs, tagging, SSE.
 
 pub mod access;
 pub mod audit;
@@ -33,6 +33,7 @@ mod index;
 mod listing;
 mod multipart;
 mod observe;
+mod policy_access;
 pub mod proxy;
 mod sigv2;
 mod store;
@@ -42,4 +43,5 @@ pub use audit::{RequestContext, S3AuditSink, S3CallRecord, S3EventCategory, TlsI
 pub use error::S3Error;
 pub use front::{BucketInfo, S3Config, S3Front};
 pub use identity::{CredentialStore, InMemoryCredentialStore, Principal};
+pub use policy_access::BucketPolicyAccess;
 pub use proxy::{ProxyConfig, S3Proxy};

@@ -54,12 +54,13 @@ async fn confirm_handshake(
         Some("Amazon Simple Notification Service Agent")
     );
     let document = request.json();
-    let keys: Vec<&str> = document
+    let mut keys: Vec<&str> = document
         .as_object()
         .unwrap()
         .keys()
         .map(String::as_str)
         .collect();
+    keys.sort_unstable();
     let mut expected_keys = vec![
         "Message",
         "MessageId",
