@@ -199,12 +199,15 @@ impl S3Proxy {
         }
         let domains = VirtualHostDomains::new(&config.virtual_host_domains)?;
         let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut http = HttpConnector::new();
+        http.set_nodelay(true);
+        http.enforce_http(false);
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_provider_and_webpki_roots(provider)
             .map_err(|error| S3Error::InvalidConfig(format!("tls setup failed: {error}")))?
             .https_or_http()
             .enable_http1()
-            .build();
+            .wrap_connector(http);
         let client = Client::builder(TokioExecutor::new())
             .pool_max_idle_per_host(64)
             .build(connector);
