@@ -4,6 +4,8 @@ real server on the documented default port, so the walkthrough cannot rot."""
 import json
 import os
 import re
+import shutil
+import signal
 import subprocess
 
 from conftest import BIN, CORPUS_DIR, Server
@@ -12,16 +14,20 @@ README = os.path.join(os.path.dirname(__file__), "../../README.md")
 CARGO_RUN = "cargo run --release -p opentrail --"
 
 
-def quick_start_blocks():
+def section_blocks(title):
     with open(README) as handle:
         text = handle.read()
-    section = text[text.index("## Quick start"):]
+    section = text[text.index(f"## {title}"):]
     section = section[:section.index("\n## ", 1)]
     return re.findall(r"```sh\n(.*?)```", section, re.S)
 
 
+def quick_start_blocks():
+    return section_blocks("Quick start")
+
+
 def test_quick_start_runs_verbatim(tmp_path):
-    start, session, delivery, dump, ingest = quick_start_blocks()
+    start, session, data_events, delivery, dump, ingest = quick_start_blocks()
     exports = dict(re.findall(r"^export (\w+)=(\S+)$", start, re.M))
     serve_flags = re.search(rf"^{re.escape(CARGO_RUN)} serve(.*) &$", start, re.M).group(1).split()
     server_dir = tmp_path / "server"
@@ -42,6 +48,11 @@ def test_quick_start_runs_verbatim(tmp_path):
         assert '"IsLogging": true' in result.stdout
         assert "arn:aws:cloudtrail:ap-northeast-1:123456789012:trail/test-event-selector" in result.stdout
         session_exports = "\n".join(line for line in session.splitlines() if line.startswith("export "))
+        result = subprocess.run(["bash", "-euo", "pipefail", "-c", session_exports + "\n" + data_events],
+                                cwd=scratch, env=client_env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert sorted(result.stdout.split("\n")[-3:]) == ["", "DeleteObject sample.png", "PutObject sample.png"], \
+            result.stdout
         result = subprocess.run(["bash", "-euo", "pipefail", "-c", session_exports + "\n" + delivery], cwd=scratch,
                                 env=client_env, capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, result.stdout + result.stderr
@@ -60,3 +71,24 @@ def test_quick_start_runs_verbatim(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_proxy_walkthrough_runs_verbatim(tmp_path):
+    [block] = section_blocks("Object-level logging in front of another S3 server")
+    _, session, *_ = quick_start_blocks()
+    session_exports = "\n".join(line for line in session.splitlines() if line.startswith("export "))
+    s3s_fs = shutil.which("s3s-fs") or os.path.join(os.path.dirname(__file__), "../../.tools/bin/s3s-fs")
+    script = session_exports + "\n" + block.replace(CARGO_RUN, BIN).replace(".tools/bin/s3s-fs", s3s_fs)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OPENTRAIL_"))}
+    env.update(AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+    process = subprocess.Popen(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+    assert process.returncode == 0, stdout + stderr
+    assert "cheese" in stdout and "cat.jpg" in stdout
+    records = [json.loads(line)["record"] for line in stdout.splitlines() if line.startswith("{")]
+    assert [(r["eventName"], r["eventCategory"]) for r in records] == [("PutObject", "Data"), ("GetObject", "Data")]
+    assert (tmp_path / "upstream-data/photos/cat.jpg").read_text() == "cheese\n"

@@ -14,6 +14,7 @@
 //! enforces its own), cache, retry, or rewrite response bodies other than error documents (which get
 //! OpenTrail's request id, as embedded buckets' errors do).
 
+use std::future::Future as _;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -599,6 +600,28 @@ impl ProxyInner {
             if facts.method != Method::HEAD {
                 call.bytes_out = content_length(&parts.headers).unwrap_or(0);
             }
+            if call.bytes_out > 0 {
+                // The body is the acknowledgment: it streams while the record becomes durable, and
+                // its last bytes wait for that.
+                let record = self.call_record(call, facts, context);
+                let (durable, gate) = tokio::sync::oneshot::channel();
+                let audit = Arc::clone(&self.audit);
+                let context = context.clone();
+                tokio::spawn(async move {
+                    let outcome = audit.record(record, &context).await;
+                    if let Err(error) = &outcome {
+                        tracing::error!(%error, request_id = %context.request_id, "s3 proxy audit record could not be written; the answer is cut short");
+                    }
+                    let _ = durable.send(outcome.is_ok());
+                });
+                let gated = GatedBody {
+                    inner: body,
+                    held: None,
+                    gate: Some(gate),
+                    inner_done: false,
+                };
+                return http::Response::from_parts(parts, axum::body::Body::new(gated));
+            }
             axum::body::Body::new(body)
         };
         if let Err(error) = self.record(call, facts, context).await {
@@ -643,6 +666,16 @@ impl ProxyInner {
         facts: &RequestFacts,
         context: &RequestContext,
     ) -> Result<(), String> {
+        let record = self.call_record(call, facts, context);
+        self.audit.record(record, context).await
+    }
+
+    fn call_record(
+        &self,
+        call: Call,
+        facts: &RequestFacts,
+        context: &RequestContext,
+    ) -> S3CallRecord {
         let bucket_owner = facts
             .addressed
             .bucket
@@ -652,7 +685,7 @@ impl ProxyInner {
             Some((code, message)) => (Some(code), message),
             None => (None, None),
         };
-        let record = S3CallRecord {
+        S3CallRecord {
             operation: call.traits.event_name,
             category: call.traits.category,
             read_only: call.traits.read_only,
@@ -676,8 +709,7 @@ impl ProxyInner {
             auth_method: facts.auth_method,
             signature_version: facts.signature_version,
             event_time: Utc::now(),
-        };
-        self.audit.record(record, context).await
+        }
     }
 }
 
@@ -890,6 +922,57 @@ impl http_body::Body for ForwardBody {
             // the decoded length is announced in Content-Length
             ForwardMode::Decode { .. } => http_body::SizeHint::default(),
             _ => self.inner.size_hint(),
+        }
+    }
+}
+
+/// An upstream answer's body that holds its last frame back until the call's record is durable, so
+/// a client never receives a complete answer whose record could still be lost; if the record fails,
+/// the body ends in an error (the client sees a cut-short answer).
+struct GatedBody {
+    inner: hyper::body::Incoming,
+    held: Option<Bytes>,
+    gate: Option<tokio::sync::oneshot::Receiver<bool>>,
+    inner_done: bool,
+}
+
+impl http_body::Body for GatedBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = &mut *self;
+        loop {
+            if this.inner_done {
+                let Some(gate) = this.gate.as_mut() else {
+                    return Poll::Ready(this.held.take().map(|last| Ok(Frame::data(last))));
+                };
+                let durable = match Pin::new(gate).poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(outcome) => outcome.unwrap_or(false),
+                };
+                this.gate = None;
+                if !durable {
+                    this.held = None;
+                    return Poll::Ready(Some(Err("the audit record could not be written".into())));
+                }
+                continue;
+            }
+            match Pin::new(&mut this.inner).poll_frame(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => this.inner_done = true,
+                Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(Box::new(error)))),
+                Poll::Ready(Some(Ok(frame))) => {
+                    if let Ok(data) = frame.into_data()
+                        && let Some(previous) = this.held.replace(data)
+                    {
+                        return Poll::Ready(Some(Ok(Frame::data(previous))));
+                    }
+                }
+            }
         }
     }
 }
