@@ -27,6 +27,8 @@ pub enum Service {
     Sns,
     /// S3, REST-XML.
     S3,
+    /// CloudWatch (`monitoring`): RPC v2 CBOR, awsJson1.0 or query.
+    Monitoring,
     /// A service OpenTrail does not speak.
     Unknown,
 }
@@ -58,7 +60,8 @@ pub fn classify(request: &Request) -> Service {
             .flatten()
             .map(|auth| auth.scope.service);
     match scope_service.as_deref() {
-        Some("cloudtrail") => return Service::Json,
+        Some("cloudtrail" | "logs") => return Service::Json,
+        Some("monitoring") => return Service::Monitoring,
         Some("sts") => return Service::Sts,
         Some("opentrail") => return Service::OpenTrail,
         Some("sns") => return Service::Sns,
@@ -100,6 +103,10 @@ async fn dispatch(State(app): State<App>, request: Request) -> Response {
         ),
         Service::Sns => ("sns", crate::sns_api::handle(&app, context, request).await),
         Service::S3 => ("s3", crate::s3_glue::handle(&app, context, request).await),
+        Service::Monitoring => (
+            "monitoring",
+            crate::monitoring_api::handle(&app, context, request).await,
+        ),
         Service::Unknown => {
             let failure = ApiFailure::new(
                 "UnknownServiceException",

@@ -1,4 +1,4 @@
-//! awsJson1.1 services (today: `cloudtrail`): target parsing, authentication, the call, self-audit and
+//! awsJson1.1 services (`cloudtrail`, `logs`): target parsing, authentication, the call, self-audit and
 //! the wire response, in that order.
 //!
 //! Both `X-Amz-Target` forms are accepted (`com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.Op`
@@ -19,6 +19,8 @@ use crate::{App, ReadBody};
 pub enum JsonService {
     /// CloudTrail, API version 2013-11-01.
     CloudTrail,
+    /// CloudWatch Logs, API version 2014-03-28.
+    Logs,
 }
 
 impl JsonService {
@@ -28,6 +30,7 @@ impl JsonService {
         let service = prefix.rsplit('.').next()?;
         match service {
             "CloudTrail_20131101" => Some((Self::CloudTrail, operation)),
+            "Logs_20140328" => Some((Self::Logs, operation)),
             _ => None,
         }
     }
@@ -36,6 +39,7 @@ impl JsonService {
     pub fn event_source(self) -> &'static str {
         match self {
             Self::CloudTrail => "cloudtrail.amazonaws.com",
+            Self::Logs => "logs.amazonaws.com",
         }
     }
 
@@ -43,6 +47,7 @@ impl JsonService {
     pub fn api_label(self) -> &'static str {
         match self {
             Self::CloudTrail => "cloudtrail",
+            Self::Logs => "logs",
         }
     }
 }
@@ -89,7 +94,7 @@ pub async fn handle(
                     &region,
                     service.event_source(),
                     &operation,
-                    app.control_read_only(&operation),
+                    read_only(app, service, &operation),
                 )
             };
             if app.auditor.record(&context, call).await.is_err() {
@@ -101,13 +106,18 @@ pub async fn handle(
     let parsed_input = parse_body(&body);
     let input = parsed_input.clone().unwrap_or(Value::Null);
     let outcome = match parsed_input {
-        Ok(input) => {
-            app.call_control(&principal, &region, &operation, input, context.received_at)
-                .await
-        }
+        Ok(input) => match service {
+            JsonService::CloudTrail => {
+                app.call_control(&principal, &region, &operation, input, context.received_at)
+                    .await
+            }
+            JsonService::Logs => {
+                call_logs(app, principal.account_id(), &region, &operation, input).await
+            }
+        },
         Err(failure) => Err(failure),
     };
-    let read_only = app.control_read_only(&operation);
+    let read_only = read_only(app, service, &operation);
     let response_elements = match (&outcome, read_only) {
         (Ok(output), false) => record_members(output),
         _ => Value::Null,
@@ -132,6 +142,37 @@ pub async fn handle(
         Ok(output) => json_success(&request_id, &output),
         Err(failure) => failure.into_json_response(&request_id),
     }
+}
+
+/// Whether the operation only reads.
+fn read_only(app: &App, service: JsonService, operation: &str) -> bool {
+    match service {
+        JsonService::CloudTrail => app.control_read_only(operation),
+        JsonService::Logs => ["Describe", "Get", "Filter", "Test", "List"]
+            .iter()
+            .any(|prefix| operation.starts_with(prefix)),
+    }
+}
+
+/// One CloudWatch Logs call, off the async threads (it writes SQLite and runs metric filters).
+async fn call_logs(
+    app: &App,
+    account_id: &str,
+    region: &str,
+    operation: &str,
+    input: Value,
+) -> Result<Value, ApiFailure> {
+    let (logs, account_id, region, operation) = (
+        app.logs.clone(),
+        account_id.to_owned(),
+        region.to_owned(),
+        operation.to_owned(),
+    );
+    let answer =
+        tokio::task::spawn_blocking(move || logs.call(&account_id, &region, &operation, &input))
+            .await
+            .map_err(|_| ApiFailure::internal())?;
+    answer.map_err(|error| ApiFailure::new(error.code, error.message))
 }
 
 fn parse_body(body: &[u8]) -> Result<Value, ApiFailure> {
@@ -166,7 +207,11 @@ mod tests {
                 Some((JsonService::CloudTrail, "GetTrail"))
             );
         }
-        assert_eq!(JsonService::from_target("Logs_20140328.GetLogEvents"), None);
+        assert_eq!(
+            JsonService::from_target("Logs_20140328.GetLogEvents"),
+            Some((JsonService::Logs, "GetLogEvents"))
+        );
+        assert_eq!(JsonService::from_target("Unknown_20990101.GetThing"), None);
         assert_eq!(JsonService::from_target("GetTrail"), None);
     }
 

@@ -14,6 +14,7 @@
 //! This crate owns HTTP and nothing else: trail semantics live in `opentrail-control`, durability in
 //! `opentrail-eventlog`, S3 storage in `opentrail-s3`, record shapes in `opentrail-record`.
 
+pub mod alerts_glue;
 pub mod api_error;
 pub mod audit;
 pub mod auth;
@@ -26,6 +27,7 @@ pub mod ingest_api;
 pub mod json_api;
 pub mod listener;
 pub mod metrics;
+pub mod monitoring_api;
 pub mod public_keys;
 pub mod s3_glue;
 pub mod sns_api;
@@ -72,6 +74,10 @@ pub struct App {
     pub sns: opentrail_sns::SnsService,
     /// Event history (LookupEvents).
     pub history: opentrail_history::History,
+    /// CloudWatch Logs log groups (trails deliver to them; metric filters run on them).
+    pub logs: opentrail_logs::Logs,
+    /// CloudWatch metrics and alarms.
+    pub monitoring: opentrail_monitoring::Monitoring,
 }
 
 impl App {
@@ -231,9 +237,25 @@ pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<
     let history_consumer = history
         .consumer()
         .context("starting the event history consumer")?;
+    let monitoring = opentrail_monitoring::Monitoring::open(
+        &config.data_dir,
+        Arc::new(alerts_glue::AlarmsToSns(sns.clone())),
+    )
+    .context("opening CloudWatch metrics and alarms")?;
+    let logs = opentrail_logs::Logs::open(
+        &config.data_dir,
+        Arc::new(alerts_glue::MetricsFromLogs(monitoring.clone())),
+    )
+    .context("opening CloudWatch Logs")?;
+    let logs_consumer = alerts_glue::CloudWatchLogsDelivery {
+        control: control.clone(),
+        logs: logs.clone(),
+    };
     let control_for_delivery = control.clone();
     let keys_for_delivery = keys.clone();
     let app = App {
+        logs: logs.clone(),
+        monitoring: monitoring.clone(),
         history: history.clone(),
         sns: sns.clone(),
         keys,
@@ -285,17 +307,27 @@ pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<
     let delivery_token = shutdown.clone();
     let history_log = log.clone();
     let history_token = shutdown.clone();
+    let logs_log = log.clone();
+    let logs_token = shutdown.clone();
+    let evaluator = monitoring.start();
     let consumers_task = tokio::spawn(async move {
         let history =
             opentrail_eventlog::run_consumer(history_log, history_consumer, history_token);
-        let (delivered, indexed) = tokio::join!(delivery.run(delivery_token), history);
+        let log_groups = opentrail_eventlog::run_consumer(logs_log, logs_consumer, logs_token);
+        let (delivered, indexed, grouped) =
+            tokio::join!(delivery.run(delivery_token), history, log_groups);
         if let Err(error) = delivered {
             tracing::error!(%error, "trail delivery stopped");
         }
         if let Err(error) = indexed {
             tracing::error!(%error, "event history stopped");
         }
+        if let Err(error) = grouped {
+            tracing::error!(%error, "CloudWatch Logs delivery stopped");
+        }
+        evaluator.shutdown().await;
     });
+    tokio::spawn(purge_logs_periodically(logs, shutdown.clone()));
     tokio::spawn(expire_history_periodically(history, shutdown.clone()));
     tokio::spawn(compact_periodically(
         log.clone(),
@@ -330,6 +362,27 @@ async fn compact_periodically(log: EventLog, retention: Duration, shutdown: Canc
             Ok(Ok(_)) => {}
             Ok(Err(error)) => tracing::warn!(%error, "event log compaction failed"),
             Err(error) => tracing::warn!(%error, "event log compaction task failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(COMPACTION_PERIOD) => {}
+            () = shutdown.cancelled() => return,
+        }
+    }
+}
+
+/// Removes log events older than their group's retention, every [`COMPACTION_PERIOD`], until shutdown.
+async fn purge_logs_periodically(logs: opentrail_logs::Logs, shutdown: CancellationToken) {
+    loop {
+        let purging = logs.clone();
+        match tokio::task::spawn_blocking(move || {
+            purging.purge_expired(std::time::SystemTime::now())
+        })
+        .await
+        {
+            Ok(Ok(0)) => {}
+            Ok(Ok(removed)) => tracing::info!(removed, "expired log events removed"),
+            Ok(Err(error)) => tracing::warn!(%error, "log retention purge failed"),
+            Err(error) => tracing::warn!(%error, "log retention task failed"),
         }
         tokio::select! {
             () = tokio::time::sleep(COMPACTION_PERIOD) => {}

@@ -1,0 +1,92 @@
+"""Seed 004 end to end with the aws CLI: a trail delivers to a CloudWatch Logs log group, a metric
+filter with the seed's pattern counts large GetObjects from outside the allowed address, an alarm on
+that metric publishes to an SNS topic, and a local HTTP subscriber receives the ALARM message."""
+
+import json
+import time
+
+from conftest import ACCOUNT
+from subscriber import Subscriber
+from test_delivery import FAST, wait_for
+from test_trails import make_trail_bucket
+
+GROUP = "CloudTrail/DefaultLogGroup"
+GROUP_ARN = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:{GROUP}:*"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/CloudTrail_CloudWatchLogs_Role"
+# seed 004's pattern; 127.0.0.2 is the one address allowed to read large objects
+PATTERN = ('{ ($.eventName = "GetObject") && ($.additionalEventData.bytesTransferredOut > 1000 ) && '
+           '( ($.sourceIPAddress!="127.0.0.2") && ( ($.vpcEndpointId != "vpce-xxxxxxxx" ) || '
+           '($.vpcEndpointId NOT EXISTS) ) ) }')
+
+
+def test_seed_004_large_get_raises_an_alarm_delivered_to_a_subscriber(start_server, tmp_path):
+    server = start_server(FAST)
+    aws = server.aws
+    subscriber = Subscriber()
+    try:
+        aws("logs", "create-log-group", "--log-group-name", GROUP)
+        make_trail_bucket(server, "alert-trail-logs")
+        aws("s3api", "create-bucket", "--bucket", "sensitive-data")
+        (tmp_path / "small.txt").write_bytes(b"s" * 500)
+        (tmp_path / "large.bin").write_bytes(b"L" * 4000)
+        for name in ["small.txt", "large.bin"]:
+            aws("s3api", "put-object", "--bucket", "sensitive-data", "--key", name, "--body", str(tmp_path / name))
+        aws("cloudtrail", "create-trail", "--name", "alerts", "--s3-bucket-name", "alert-trail-logs",
+            "--cloud-watch-logs-log-group-arn", GROUP_ARN, "--cloud-watch-logs-role-arn", ROLE_ARN)
+        selectors = tmp_path / "selectors.json"
+        selectors.write_text(json.dumps([{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [
+            {"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::sensitive-data/"]}]}]))
+        aws("cloudtrail", "put-event-selectors", "--trail-name", "alerts", "--event-selectors", f"file://{selectors}")
+        aws("cloudtrail", "start-logging", "--name", "alerts")
+
+        tested = aws("logs", "test-metric-filter", "--filter-pattern", PATTERN, "--log-event-messages",
+                     json.dumps({"eventName": "GetObject", "sourceIPAddress": "203.0.113.9",
+                                 "additionalEventData": {"bytesTransferredOut": 4000}}),
+                     json.dumps({"eventName": "GetObject", "sourceIPAddress": "127.0.0.2",
+                                 "additionalEventData": {"bytesTransferredOut": 4000}}))
+        assert [match["eventNumber"] for match in tested["matches"]] == [0]
+        aws("logs", "put-metric-filter", "--log-group-name", GROUP, "--filter-name", "S3LargeGetOutsideAllowed",
+            "--filter-pattern", PATTERN, "--metric-transformations",
+            "metricName=S3LargeGetCount,metricNamespace=CloudTrailMetrics,metricValue=1")
+        topic = aws("sns", "create-topic", "--name", "s3-alerts")["TopicArn"]
+        aws("sns", "subscribe", "--topic-arn", topic, "--protocol", "http", "--notification-endpoint",
+            subscriber.url)
+        _, confirmation = subscriber.next("SubscriptionConfirmation")
+        aws("sns", "confirm-subscription", "--topic-arn", topic, "--token", confirmation["Token"])
+        aws("cloudwatch", "put-metric-alarm", "--alarm-name", "s3-large-get", "--metric-name", "S3LargeGetCount",
+            "--namespace", "CloudTrailMetrics", "--statistic", "Sum", "--period", "60", "--threshold", "1",
+            "--comparison-operator", "GreaterThanOrEqualToThreshold", "--evaluation-periods", "1",
+            "--treat-missing-data", "notBreaching", "--alarm-actions", topic)
+
+        aws("s3api", "get-object", "--bucket", "sensitive-data", "--key", "small.txt", str(tmp_path / "out1"))
+        wait_for(lambda: "small.txt" in json.dumps(aws("logs", "filter-log-events", "--log-group-name", GROUP,
+                                                        "--filter-pattern", '{ $.eventName = "GetObject" }')))
+        assert aws("cloudwatch", "describe-alarms", "--alarm-names", "s3-large-get")["MetricAlarms"][0][
+            "StateValue"] != "ALARM"
+        requested = time.monotonic()
+        aws("s3api", "get-object", "--bucket", "sensitive-data", "--key", "large.bin", str(tmp_path / "out2"))
+        _, notification = subscriber.next("Notification", timeout=20)
+        elapsed = time.monotonic() - requested
+        assert notification["TopicArn"] == topic
+        assert notification["Subject"].startswith('ALARM: "s3-large-get"')
+        alarm = json.loads(notification["Message"])
+        assert alarm["AlarmName"] == "s3-large-get" and alarm["NewStateValue"] == "ALARM"
+        assert alarm["AWSAccountId"] == ACCOUNT
+        assert alarm["Trigger"]["MetricName"] == "S3LargeGetCount"
+        print(f"large GetObject answered -> ALARM notification received: {elapsed:.3f} s (incl. aws CLI start)")
+
+        matched = aws("logs", "filter-log-events", "--log-group-name", GROUP, "--filter-pattern", PATTERN)
+        [event] = matched["events"]
+        record = json.loads(event["message"])
+        assert record["requestParameters"]["key"] == "large.bin"
+        assert event["logStreamName"] == f"{ACCOUNT}_CloudTrail_us-east-1"
+        alarms = aws("cloudwatch", "describe-alarms", "--alarm-names", "s3-large-get")["MetricAlarms"]
+        assert alarms[0]["StateValue"] == "ALARM"
+        history = aws("cloudwatch", "describe-alarm-history", "--alarm-name", "s3-large-get")["AlarmHistoryItems"]
+        assert any(item["HistoryItemType"] == "StateUpdate" for item in history)
+        status = aws("cloudtrail", "get-trail-status", "--name", "alerts")
+        assert "LatestCloudWatchLogsDeliveryTime" in status
+        names = {e["record"]["eventSource"] for e in server.records()}
+        assert {"logs.amazonaws.com", "monitoring.amazonaws.com", "sns.amazonaws.com"} <= names
+    finally:
+        subscriber.close()
