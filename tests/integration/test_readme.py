@@ -68,6 +68,17 @@ def test_quick_start_runs_verbatim(tmp_path):
                                 cwd=scratch, env=client_env, capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, result.stdout + result.stderr
         assert "total: 2900 accepted, 0 rejected" in result.stdout
+        [alerts] = section_blocks("Alerts in under a second")
+        hook = subprocess.Popen(["bash", "-euo", "pipefail", "-c", session_exports + "\n" + alerts], cwd=scratch,
+                                env=client_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        try:
+            stdout, stderr = hook.communicate(timeout=120)
+        finally:
+            os.killpg(hook.pid, signal.SIGTERM)
+        assert hook.returncode == 0, stdout + stderr
+        assert 'ALARM: "s3-large-get" in Asia Pacific (Tokyo)' in stdout, stdout + stderr
+        assert stdout.strip().endswith('"ALARM"'), stdout
     finally:
         process.terminate()
         process.wait(timeout=30)
