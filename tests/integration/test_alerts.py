@@ -1,11 +1,20 @@
 """Seed 004 end to end with the aws CLI: a trail delivers to a CloudWatch Logs log group, a metric
 filter with the seed's pattern counts large GetObjects from outside the allowed address, an alarm on
-that metric publishes to an SNS topic, and a local HTTP subscriber receives the ALARM message."""
+that metric publishes to an SNS topic, a local HTTP subscriber receives the ALARM message, and an
+e-mail subscriber gets it through a real SMTP server (aiosmtpd, installed by the test command)."""
 
+import email
+import email.policy
 import json
+import queue
+import re
 import time
+import urllib.request
 
-from conftest import ACCOUNT
+import pytest
+from aiosmtpd.controller import Controller
+
+from conftest import ACCOUNT, free_port
 from subscriber import Subscriber
 from test_delivery import FAST, wait_for
 from test_trails import make_trail_bucket
@@ -19,8 +28,41 @@ PATTERN = ('{ ($.eventName = "GetObject") && ($.additionalEventData.bytesTransfe
            '($.vpcEndpointId NOT EXISTS) ) ) }')
 
 
-def test_seed_004_large_get_raises_an_alarm_delivered_to_a_subscriber(start_server, tmp_path):
-    server = start_server(FAST)
+class MailSink:
+    """Collects every message the SMTP server receives."""
+
+    def __init__(self):
+        self.messages = queue.Queue()
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.put((envelope.rcpt_tos, message))
+        return "250 OK"
+
+    def next(self, timeout=20):
+        try:
+            return self.messages.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no mail within {timeout}s") from None
+
+
+@pytest.fixture
+def smtp():
+    sink = MailSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    sink.port = controller.port
+    yield sink
+    controller.stop()
+
+
+def test_seed_004_large_get_raises_an_alarm_delivered_to_a_subscriber(start_server, tmp_path, smtp):
+    server = start_server(FAST, config_extra=f"""
+[smtp]
+host = "127.0.0.1"
+port = {smtp.port}
+from = "OpenTrail Alerts <alerts@opentrail.test>"
+""")
     aws = server.aws
     subscriber = Subscriber()
     try:
@@ -53,6 +95,16 @@ def test_seed_004_large_get_raises_an_alarm_delivered_to_a_subscriber(start_serv
             subscriber.url)
         _, confirmation = subscriber.next("SubscriptionConfirmation")
         aws("sns", "confirm-subscription", "--topic-arn", topic, "--token", confirmation["Token"])
+        aws("sns", "subscribe", "--topic-arn", topic, "--protocol", "email", "--notification-endpoint",
+            "oncall@example.com")
+        recipients, confirmation_mail = smtp.next()
+        assert recipients == ["oncall@example.com"]
+        assert confirmation_mail["Subject"] == "AWS Notification - Subscription Confirmation"
+        link = re.search(r"https?://\S+Action=ConfirmSubscription\S+", confirmation_mail.get_content()).group(0)
+        with urllib.request.urlopen(link, timeout=10) as answer:
+            assert answer.status == 200
+        subscriptions = aws("sns", "list-subscriptions-by-topic", "--topic-arn", topic)["Subscriptions"]
+        assert all(item["SubscriptionArn"].startswith("arn:aws:sns:") for item in subscriptions)
         aws("cloudwatch", "put-metric-alarm", "--alarm-name", "s3-large-get", "--metric-name", "S3LargeGetCount",
             "--namespace", "CloudTrailMetrics", "--statistic", "Sum", "--period", "60", "--threshold", "1",
             "--comparison-operator", "GreaterThanOrEqualToThreshold", "--evaluation-periods", "1",
@@ -74,6 +126,12 @@ def test_seed_004_large_get_raises_an_alarm_delivered_to_a_subscriber(start_serv
         assert alarm["AWSAccountId"] == ACCOUNT
         assert alarm["Trigger"]["MetricName"] == "S3LargeGetCount"
         print(f"large GetObject answered -> ALARM notification received: {elapsed:.3f} s (incl. aws CLI start)")
+        recipients, alarm_mail = smtp.next()
+        assert recipients == ["oncall@example.com"]
+        assert alarm_mail["Subject"].startswith('ALARM: "s3-large-get"')
+        assert "alerts@opentrail.test" in alarm_mail["From"]
+        body = alarm_mail.get_content()
+        assert json.loads(re.split(r"\r?\n\r?\n--\r?\n", body)[0])["NewStateValue"] == "ALARM"
 
         matched = aws("logs", "filter-log-events", "--log-group-name", GROUP, "--filter-pattern", PATTERN)
         [event] = matched["events"]

@@ -65,6 +65,7 @@ pub(crate) fn store_batch(
     group: GroupId,
     stream: StreamId,
     events: &[(i64, &str)],
+    source_position: Option<i64>,
 ) -> Result<StoredBatch, LogsError> {
     if events.is_empty() {
         let upload_sequence = store::streams::bump_upload_sequence(connection, stream)?;
@@ -86,6 +87,9 @@ pub(crate) fn store_batch(
     store::events::insert_events(&transaction, group, stream, events, stats.ingestion_time)?;
     let upload_sequence = store::streams::record_batch(&transaction, stream, stats)?;
     store::groups::add_stored_bytes(&transaction, group, stats.bytes)?;
+    if let Some(position) = source_position {
+        store::streams::set_source_position(&transaction, stream, position)?;
+    }
     transaction.commit()?;
     Ok(StoredBatch {
         upload_sequence,
@@ -120,6 +124,7 @@ pub(crate) fn put_log_events(
             group.id,
             stream.id,
             &events[accepted],
+            None,
         )?;
         (stored, rejected)
     };
@@ -262,9 +267,62 @@ pub(crate) fn append_internal(
         if accepted.is_empty() {
             return Ok(outcome);
         }
-        store_batch(shared, &mut connection, group.id, stream, &accepted)?
+        store_batch(shared, &mut connection, group.id, stream, &accepted, None)?
     };
     shared.publish(scope, stored.points);
+    outcome.appended = accepted.len();
+    Ok(outcome)
+}
+
+/// Like [`append_internal`], for events that come from a sequenced source (the event log): each event
+/// carries its source position, and events at or below the stream's recorded position are skipped,
+/// the position being stored in the same transaction as the events. A replayed batch therefore
+/// appends nothing twice.
+pub(crate) fn append_from_source(
+    shared: &Shared,
+    scope: Scope<'_>,
+    group_name: &str,
+    stream_name: &str,
+    events: &[(i64, i64, String)],
+) -> Result<AppendOutcome, LogsError> {
+    check_internal_names(group_name, stream_name)?;
+    let mut connection = shared.write();
+    let group = find_internal_group(&connection, scope, group_name)?;
+    let stream = match store::streams::find_stream(&connection, group.id, stream_name)? {
+        Some(stream) => stream.id,
+        None => create_internal_stream(shared, &connection, group.id, stream_name)?,
+    };
+    let already = store::streams::source_position(&connection, stream)?;
+    let mut outcome = AppendOutcome::default();
+    let fresh: Vec<&(i64, i64, String)> = events
+        .iter()
+        .filter(|(position, _, _)| *position > already)
+        .collect();
+    let Some(last_position) = fresh.iter().map(|(position, _, _)| *position).max() else {
+        return Ok(outcome);
+    };
+    let accepted: Vec<(i64, &str)> = fresh
+        .iter()
+        .filter(|(_, timestamp, message)| outcome.accept(*timestamp, message))
+        .map(|(_, timestamp, message)| (*timestamp, message.as_str()))
+        .collect();
+    let stored = if accepted.is_empty() {
+        store::streams::set_source_position(&connection, stream, last_position)?;
+        None
+    } else {
+        Some(store_batch(
+            shared,
+            &mut connection,
+            group.id,
+            stream,
+            &accepted,
+            Some(last_position),
+        )?)
+    };
+    drop(connection);
+    if let Some(stored) = stored {
+        shared.publish(scope, stored.points);
+    }
     outcome.appended = accepted.len();
     Ok(outcome)
 }

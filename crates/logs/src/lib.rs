@@ -231,6 +231,23 @@ impl Logs {
         ingest::append_internal(&self.shared, scope, group, stream, events)
     }
 
+    /// [`Logs::append_internal`] for events from a sequenced source, each `(position, timestamp ms,
+    /// message)` with the source's position (the event log's sequence number): events at or below
+    /// the highest position this stream already holds are skipped, and the new highest position is
+    /// stored in the same transaction as the events, so a consumer that replays a batch after a
+    /// crash appends (and emits metric datapoints for) nothing twice.
+    pub fn append_from_source(
+        &self,
+        account_id: &str,
+        region: &str,
+        group: &str,
+        stream: &str,
+        events: &[(i64, i64, String)],
+    ) -> Result<AppendOutcome, LogsError> {
+        let scope = Scope::new(account_id, region);
+        ingest::append_from_source(&self.shared, scope, group, stream, events)
+    }
+
     /// Whether a group exists (the control plane validates CloudWatchLogsLogGroupArn with it).
     /// A database failure is logged and answers `false`.
     pub fn group_exists(&self, account_id: &str, region: &str, group: &str) -> bool {

@@ -26,7 +26,8 @@ use opentrail_sns::SnsService;
 pub const CONSUMER_NAME: &str = "cloudwatch-logs";
 
 /// Delivers each logging trail's records to its `CloudWatchLogsLogGroupArn`, in the stream
-/// `<account>_CloudTrail_<region>`, as compact JSON with the event time as timestamp.
+/// `<account>_CloudTrail_<region>`, as compact JSON with the event time as timestamp. Appends carry
+/// the event-log sequence numbers, so a batch replayed after a crash adds nothing twice.
 #[derive(Debug)]
 pub struct CloudWatchLogsDelivery {
     /// Trails and their delivery status.
@@ -38,10 +39,11 @@ pub struct CloudWatchLogsDelivery {
 /// Where one trail's records go: (account, region, group, stream).
 type StreamKey = (String, String, String, String);
 
-/// A stream's events of one batch (timestamp ms, message) and the trails (by index) that sent them.
+/// A stream's events of one batch (event-log position, timestamp ms, message) and the trails (by
+/// index) that sent them.
 #[derive(Default)]
 struct StreamBatch {
-    events: Vec<(i64, String)>,
+    events: Vec<(i64, i64, String)>,
     trails: Vec<usize>,
 }
 
@@ -137,7 +139,8 @@ impl Consumer for CloudWatchLogsDelivery {
                     format!("{}_CloudTrail_{region}", envelope.account_id),
                 );
                 let slot = streams.entry(key).or_default();
-                slot.events.push((*timestamp, message.clone()));
+                let position = i64::try_from(entry.seq.0).unwrap_or(i64::MAX);
+                slot.events.push((position, *timestamp, message.clone()));
                 if !slot.trails.contains(&index) {
                     slot.trails.push(index);
                 }
@@ -147,7 +150,7 @@ impl Consumer for CloudWatchLogsDelivery {
         for ((account, region, group, stream), batch) in streams {
             let outcome =
                 self.logs
-                    .append_internal(&account, &region, &group, &stream, &batch.events);
+                    .append_from_source(&account, &region, &group, &stream, &batch.events);
             let status = match &outcome {
                 Ok(_) => Ok(()),
                 Err(opentrail_logs::LogsError::LogGroupNotFound { .. }) => {

@@ -45,6 +45,32 @@ pub struct ServerConfig {
     pub upstreams: Vec<UpstreamConfig>,
     /// How long management events stay in event history (LookupEvents).
     pub history_retention: Duration,
+    /// The SMTP server SNS e-mail subscriptions are sent through; without one they stay pending.
+    pub smtp: Option<SmtpSettings>,
+}
+
+/// `[smtp]`: where SNS e-mail goes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    /// e.g. `smtp.example.com`.
+    pub host: String,
+    /// Default 25.
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    /// The sender address, e.g. `"OpenTrail <alerts@example.com>"`.
+    pub from: String,
+    /// For SMTP AUTH (with `password`).
+    pub username: Option<String>,
+    /// For SMTP AUTH (with `username`).
+    pub password: Option<String>,
+    /// Require STARTTLS.
+    #[serde(default)]
+    pub starttls: bool,
+}
+
+fn default_smtp_port() -> u16 {
+    25
 }
 
 /// An S3-compatible server that holds trail buckets (delivery writes there instead of to the
@@ -94,6 +120,7 @@ impl Default for ServerConfig {
             max_ingest_bytes: 256 << 20,
             upstreams: Vec::new(),
             history_retention: Duration::from_secs(90 * 24 * 3600),
+            smtp: None,
         }
     }
 }
@@ -162,6 +189,8 @@ pub struct FileConfig {
     /// Upstream S3-compatible servers for trail buckets.
     #[serde(default)]
     pub upstreams: Vec<UpstreamConfig>,
+    /// The SMTP server for SNS e-mail.
+    pub smtp: Option<SmtpSettings>,
 }
 
 /// Errors in configuration values.
@@ -226,6 +255,9 @@ impl FileConfig {
         }
         config.accounts = self.accounts;
         config.upstreams = self.upstreams;
+        if self.smtp.is_some() {
+            config.smtp = self.smtp;
+        }
         Ok(())
     }
 }

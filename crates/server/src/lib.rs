@@ -224,9 +224,19 @@ pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<
         opentrail_integrity::KeyStore::open(&config.data_dir.join("keys"))
             .context("opening the signing key store")?,
     );
-    let sns =
-        opentrail_sns::SnsService::open(&config.data_dir.join("sns.sqlite"), Default::default())
-            .context("opening the SNS store")?;
+    let sns_delivery = opentrail_sns::DeliveryConfig {
+        smtp: config.smtp.as_ref().map(|smtp| opentrail_sns::SmtpConfig {
+            host: smtp.host.clone(),
+            port: smtp.port,
+            from: smtp.from.clone(),
+            username: smtp.username.clone(),
+            password: smtp.password.clone(),
+            starttls: smtp.starttls,
+        }),
+        ..Default::default()
+    };
+    let sns = opentrail_sns::SnsService::open(&config.data_dir.join("sns.sqlite"), sns_delivery)
+        .context("opening the SNS store")?;
     let history = opentrail_history::History::open(
         &config.data_dir.join("history.sqlite"),
         opentrail_history::HistoryConfig {

@@ -1,13 +1,17 @@
 //! The delivery loop: takes due rows from the SQLite outbox, POSTs them to HTTP/HTTPS
-//! subscribers with SNS's headers, deletes a row on a 2xx and otherwise schedules the next
-//! attempt with capped exponential backoff and jitter. Never drops a message for age or attempt
-//! count (only unsubscribe notices have a bounded number of attempts); a row leaves the outbox
-//! when it is acknowledged or its subscription no longer wants it.
+//! subscribers with SNS's headers or hands e-mail rows to the SMTP server (`smtp`), deletes a
+//! row on a 2xx (or once SMTP accepted the e-mail) and otherwise schedules the next attempt
+//! with capped exponential backoff and jitter; both channels follow the same rules. Never drops
+//! a message for age or attempt count (only unsubscribe notices have a bounded number of
+//! attempts); a row leaves the outbox when it is acknowledged or its subscription no longer
+//! wants it.
 //!
 //! At least once: a row is leased while in flight, and a crash or shutdown before the outcome
 //! is recorded sends it again after the next start. The loop sleeps until the next row is due
 //! or a publish wakes it; it never polls on a fixed tick. SQLite work runs on blocking threads.
-//! HTTPS uses rustls (ring) with the system's roots, or Mozilla's when the system has none.
+//! HTTPS uses rustls (ring) with the system's roots, or Mozilla's when the system has none. An
+//! e-mail row found while SMTP is not configured (or its client cannot be built) fails its
+//! attempt and waits in the outbox like any other failure.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +27,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::SnsError;
 use crate::messages::USER_AGENT;
-use crate::store::{DueDelivery, MessageKind};
+use crate::smtp::SmtpSender;
+use crate::store::{DeliveryChannel, DueDelivery, MessageKind};
 use crate::{DeliveryConfig, Inner};
 
 /// The longest the loop sleeps without looking at the outbox again (a safety net only: queued
@@ -35,7 +40,7 @@ const STORAGE_RETRY: Duration = Duration::from_secs(1);
 
 /// Runs until `cancel` fires.
 pub async fn run(inner: Arc<Inner>, cancel: CancellationToken) {
-    let client = match DeliveryClient::new(&inner.delivery) {
+    let client = match Senders::new(&inner.delivery) {
         Ok(client) => Arc::new(client),
         Err(error) => {
             tracing::error!(%error, "sns delivery cannot start; deliveries stay queued");
@@ -65,7 +70,7 @@ pub async fn run(inner: Arc<Inner>, cancel: CancellationToken) {
 /// again.
 async fn claim_and_spawn(
     inner: &Arc<Inner>,
-    client: &Arc<DeliveryClient>,
+    client: &Arc<Senders>,
     in_flight: &mut JoinSet<()>,
     capacity: usize,
 ) -> Duration {
@@ -116,8 +121,8 @@ async fn next_wait(inner: &Arc<Inner>) -> Duration {
 }
 
 /// One attempt at one row, and its outcome recorded.
-async fn deliver_one(inner: Arc<Inner>, client: Arc<DeliveryClient>, due: DueDelivery) {
-    let outcome = client.post(&due).await;
+async fn deliver_one(inner: Arc<Inner>, client: Arc<Senders>, due: DueDelivery) {
+    let outcome = client.send(&due).await;
     let recorded = blocking({
         let inner = inner.clone();
         move || record_outcome(&inner, &due, outcome)
@@ -180,6 +185,38 @@ async fn blocking<T: Send + 'static>(
     match tokio::task::spawn_blocking(work).await {
         Ok(result) => result,
         Err(join_error) => Err(SnsError::StorageTask(join_error.to_string())),
+    }
+}
+
+/// What the loop sends with: the HTTP client, and the SMTP client when e-mail is configured
+/// (or why it is not usable).
+struct Senders {
+    http: DeliveryClient,
+    smtp: Result<SmtpSender, String>,
+}
+
+impl Senders {
+    fn new(config: &DeliveryConfig) -> Result<Self, SnsError> {
+        let http = DeliveryClient::new(config)?;
+        let smtp = match &config.smtp {
+            None => Err("smtp is not configured".to_owned()),
+            Some(smtp) => SmtpSender::new(smtp, config.request_timeout).map_err(|error| {
+                tracing::error!(%error, "sns e-mail delivery cannot start; e-mails stay queued");
+                error.to_string()
+            }),
+        };
+        Ok(Senders { http, smtp })
+    }
+
+    /// One attempt over the row's channel; `Ok` once acknowledged.
+    async fn send(&self, due: &DueDelivery) -> Result<(), String> {
+        match due.entry.channel {
+            DeliveryChannel::Http => self.http.post(due).await,
+            DeliveryChannel::Smtp => match &self.smtp {
+                Ok(smtp) => smtp.send(&due.entry.endpoint, &due.entry.body).await,
+                Err(reason) => Err(reason.clone()),
+            },
+        }
     }
 }
 
@@ -282,6 +319,7 @@ mod tests {
             attempts: 0,
             entry: OutboxEntry {
                 kind,
+                channel: DeliveryChannel::Http,
                 subscription_arn: "arn:aws:sns:us-east-1:123456789012:t:id".to_owned(),
                 topic_arn: "arn:aws:sns:us-east-1:123456789012:t".to_owned(),
                 endpoint: "http://127.0.0.1:9/hook".to_owned(),

@@ -47,6 +47,22 @@ pub enum SnsError {
     /// The HTTPS client could not be built (no usable TLS configuration).
     #[error("cannot build the https delivery client: {0}")]
     TlsSetup(String),
+    /// A setting of [`crate::SmtpConfig`] cannot work.
+    #[error("invalid sns smtp setting {setting}: {problem}")]
+    SmtpConfig {
+        /// The field (`host`, `from`, `username`, `password`).
+        setting: &'static str,
+        /// What is wrong, quoting the value (never a password).
+        problem: String,
+    },
+    /// The SMTP client could not be built (no usable TLS configuration for STARTTLS).
+    #[error("cannot build the smtp delivery client for {host:?}: {problem}")]
+    SmtpSetup {
+        /// The configured SMTP host.
+        host: String,
+        /// What lettre reported.
+        problem: String,
+    },
 }
 
 /// The SNS error a call failed with: the wire `Code` and its `Message`.

@@ -10,25 +10,30 @@
 //! - `topics`, `subscriptions`, `publish` and `tags` hold the operations; `names` the
 //!   identifiers and their rules; `error` the codes and the one code-to-status mapping.
 //! - `store` is the SQLite schema: topics, tags, subscriptions and the outbox. Publishing commits
-//!   one outbox row per confirmed HTTP subscriber before it answers.
-//! - `messages` renders the JSON documents POSTed to subscribers; `delivery` is the background
-//!   loop ([`SnsService::run_delivery`]) that POSTs them with capped exponential backoff until a
-//!   2xx arrives or the subscription is gone, surviving restarts.
+//!   one outbox row per confirmed subscriber it delivers to before it answers.
+//! - `messages` renders the JSON documents POSTed to subscribers and `mail` the e-mails sent to
+//!   `email` / `email-json` subscribers; `delivery` is the background loop
+//!   ([`SnsService::run_delivery`]) that POSTs documents (and hands e-mails to `smtp`) with capped
+//!   exponential backoff until a 2xx (or SMTP's acceptance) arrives or the subscription is gone,
+//!   surviving restarts.
 //!
 //! What it deliberately does not do: HTTP serving and SigV4 (the server crate), topic policy
 //! evaluation (only the owning account may use a topic; policies are stored and returned),
 //! message signing (docs/adr/0009-sns-subset.md), FIFO topics, SMS, mobile push, SQS/Lambda
-//! subscriptions, filter policies, and sending e-mail (email subscriptions are stored, pending).
+//! subscriptions, filter policies. E-mail goes out only when [`DeliveryConfig::smtp`] is set;
+//! without it email subscriptions are stored and stay pending, and nothing is mailed.
 //! Calls block on SQLite: the async server runs [`SnsService::handle`] on a blocking thread.
 
 mod audit;
 mod delivery;
 mod error;
+mod mail;
 mod messages;
 mod names;
 mod operations;
 mod publish;
 mod query;
+mod smtp;
 mod store;
 mod subscriptions;
 mod tags;
@@ -41,6 +46,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use lettre::message::Mailbox;
 use serde_json::Value;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -100,14 +106,19 @@ pub struct DeliveryConfig {
     pub min_backoff: Duration,
     /// The cap on the delay between attempts (deliveries are never dropped for age).
     pub max_backoff: Duration,
-    /// How long one POST may take before it counts as failed (SNS uses 15 s).
+    /// How long one POST (or one SMTP transaction) may take before it counts as failed (SNS
+    /// uses 15 s).
     pub request_timeout: Duration,
-    /// How many POSTs may be in flight at once.
+    /// How many POSTs and SMTP transactions may be in flight at once.
     pub max_in_flight: usize,
     /// Attempts made for an UnsubscribeConfirmation, whose subscription is already gone.
     pub unsubscribe_confirmation_attempts: u32,
     /// How long confirmation tokens (SubscribeURL) stay valid.
     pub token_lifetime: Duration,
+    /// The SMTP server that `email` and `email-json` subscriptions are mailed through. `None`
+    /// (the default): Subscribe still answers "pending confirmation" but no confirmation e-mail
+    /// is sent, so such subscriptions stay pending, and Publish mails nothing.
+    pub smtp: Option<SmtpConfig>,
 }
 
 impl Default for DeliveryConfig {
@@ -119,7 +130,42 @@ impl Default for DeliveryConfig {
             max_in_flight: 16,
             unsubscribe_confirmation_attempts: 4,
             token_lifetime: Duration::from_secs(3 * 24 * 3600),
+            smtp: None,
         }
+    }
+}
+
+/// The SMTP server e-mail notifications are handed to (a relay or submission server; OpenTrail
+/// does no MX lookup). Implicit TLS (port 465, "SMTPS") is not supported: use STARTTLS.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpConfig {
+    /// Host name or IP address of the server (also the name its TLS certificate must carry).
+    pub host: String,
+    /// Its port (587 for submission with STARTTLS, 25 for a relay).
+    pub port: u16,
+    /// The sender: an address, optionally with a name (`OpenTrail <alerts@example.com>`). It is
+    /// the envelope sender and the `From` header; a topic's `DisplayName`, when set, replaces
+    /// the name, as SNS uses it.
+    pub from: String,
+    /// The AUTH user (PLAIN or LOGIN); set together with `password`, or neither.
+    pub username: Option<String>,
+    /// The AUTH password.
+    pub password: Option<String>,
+    /// Whether to require STARTTLS (rustls with the system's roots, or Mozilla's when the
+    /// system has none); `false` speaks plain SMTP, for a trusted local relay only.
+    pub starttls: bool,
+}
+
+impl fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("from", &self.from)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("starttls", &self.starttls)
+            .finish()
     }
 }
 
@@ -150,6 +196,8 @@ pub struct SnsService {
 struct Inner {
     store: Mutex<Store>,
     delivery: DeliveryConfig,
+    /// The checked `From` of [`SmtpConfig`]; `None` when e-mail is off.
+    mail_from: Option<Mailbox>,
     clock: Arc<dyn Clock>,
     /// Woken whenever a delivery is queued, so the loop need not poll.
     wake: Notify,
@@ -183,7 +231,8 @@ struct Call<'a> {
 
 impl SnsService {
     /// Opens (or creates) the database at `db_path`, migrates it, and forgets unsubscribed
-    /// subscriptions whose restore token has expired.
+    /// subscriptions whose restore token has expired. Fails with [`SnsError::SmtpConfig`] when
+    /// the SMTP settings cannot work (checked here, before anything is queued).
     pub fn open(db_path: &Path, delivery: DeliveryConfig) -> Result<Self, SnsError> {
         Self::open_with_clock(db_path, delivery, Arc::new(SystemClock))
     }
@@ -194,12 +243,14 @@ impl SnsService {
         delivery: DeliveryConfig,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, SnsError> {
+        let mail_from = delivery.smtp.as_ref().map(smtp::check_config).transpose()?;
         let store = Store::open(db_path)?;
         store.purge_expired_deleted(clock.now().timestamp_millis())?;
         Ok(SnsService {
             inner: Arc::new(Inner {
                 store: Mutex::new(store),
                 delivery,
+                mail_from,
                 clock,
                 wake: Notify::new(),
             }),
@@ -266,7 +317,8 @@ impl SnsService {
 
     /// Publishes for OpenTrail itself (trail notifications, alarms): no authorization, the
     /// caller has checked ownership. Returns the MessageId once a delivery is durably queued
-    /// for every confirmed HTTP/HTTPS subscription of the topic.
+    /// for every confirmed HTTP/HTTPS subscription of the topic (and every confirmed
+    /// email/email-json one when SMTP is configured).
     pub fn publish_internal(
         &self,
         topic_arn: &str,
@@ -292,9 +344,9 @@ impl SnsService {
         self.inner.lock_store().outbox_len()
     }
 
-    /// The background delivery loop: POSTs queued documents to HTTP/HTTPS subscribers with
-    /// capped exponential backoff, at least once, until each is acknowledged with a 2xx or its
-    /// subscription is gone. Returns when `cancel` fires; deliveries in flight then are retried
+    /// The background delivery loop: POSTs queued documents to HTTP/HTTPS subscribers and
+    /// hands queued e-mails to the SMTP server, with capped exponential backoff, at least once,
+    /// until each is acknowledged (a 2xx, or SMTP's acceptance) or its subscription is gone. Returns when `cancel` fires; deliveries in flight then are retried
     /// after the next start (the outbox is in SQLite).
     pub async fn run_delivery(&self, cancel: CancellationToken) {
         delivery::run(self.inner.clone(), cancel).await;

@@ -148,13 +148,14 @@ pub enum Protocol {
     Http,
     /// POST to an HTTPS URL.
     Https,
-    /// Mail to an address (stored pending: the SMTP sender is a later issue).
+    /// Mail with the message text to an address (through [`crate::SmtpConfig`]).
     Email,
+    /// Mail with the Notification JSON document to an address.
+    EmailJson,
 }
 
 /// Protocols SNS has that OpenTrail does not deliver to.
-const OTHER_SNS_PROTOCOLS: [&str; 7] = [
-    "email-json",
+const OTHER_SNS_PROTOCOLS: [&str; 6] = [
     "sms",
     "sqs",
     "application",
@@ -170,6 +171,7 @@ impl Protocol {
             "http" => Ok(Protocol::Http),
             "https" => Ok(Protocol::Https),
             "email" => Ok(Protocol::Email),
+            "email-json" => Ok(Protocol::EmailJson),
             other if OTHER_SNS_PROTOCOLS.contains(&other) => Err(ApiError::invalid_parameter(
                 format!("Protocol Reason: {other} subscriptions are not supported by OpenTrail"),
             )),
@@ -185,19 +187,25 @@ impl Protocol {
             Protocol::Http => "http",
             Protocol::Https => "https",
             Protocol::Email => "email",
+            Protocol::EmailJson => "email-json",
         }
     }
 
-    /// Whether OpenTrail delivers to this protocol over HTTP now.
+    /// Whether OpenTrail delivers to this protocol over HTTP.
     pub fn is_http(self) -> bool {
         matches!(self, Protocol::Http | Protocol::Https)
+    }
+
+    /// Whether OpenTrail delivers to this protocol by e-mail (`email`, `email-json`).
+    pub fn is_email(self) -> bool {
+        matches!(self, Protocol::Email | Protocol::EmailJson)
     }
 
     /// Checks `endpoint` for this protocol and returns it as stored.
     pub fn check_endpoint(self, endpoint: &str) -> Result<String, ApiError> {
         match self {
             Protocol::Http | Protocol::Https => check_url_endpoint(self, endpoint),
-            Protocol::Email => check_email_endpoint(endpoint),
+            Protocol::Email | Protocol::EmailJson => check_email_endpoint(endpoint),
         }
     }
 }
@@ -229,6 +237,8 @@ fn check_url_endpoint(protocol: Protocol, endpoint: &str) -> Result<String, ApiE
     Ok(endpoint.to_owned())
 }
 
+/// An address SNS would take (a dotted domain, printable ASCII) that the SMTP client can also
+/// put in `RCPT TO`, so a stored subscription never holds an address that cannot be mailed.
 fn check_email_endpoint(endpoint: &str) -> Result<String, ApiError> {
     let invalid = || ApiError::invalid_parameter("Email address");
     let (local, domain) = endpoint.split_once('@').ok_or_else(invalid)?;
@@ -236,6 +246,7 @@ fn check_email_endpoint(endpoint: &str) -> Result<String, ApiError> {
     if local.is_empty() || !domain.contains('.') || !printable(local) || !printable(domain) {
         return Err(invalid());
     }
+    endpoint.parse::<lettre::Address>().map_err(|_| invalid())?;
     Ok(endpoint.to_owned())
 }
 
@@ -329,10 +340,15 @@ mod tests {
         check(Protocol::Email, "ops@localhost", false);
         check(Protocol::Email, "ops.example.com", false);
         check(Protocol::Email, "o ps@example.com", false);
+        check(Protocol::EmailJson, "ops+alarms@mail.example.com", true);
+        check(Protocol::EmailJson, "ops@exa_mple..com", false);
+        check(Protocol::Email, "ops@-example.com", false);
     }
 
     #[test]
     fn protocols_outside_the_subset_are_refused_by_name() {
+        assert_eq!(Protocol::parse("email-json").unwrap(), Protocol::EmailJson);
+        assert_eq!(Protocol::EmailJson.as_str(), "email-json");
         let error = Protocol::parse("sqs").unwrap_err();
         assert!(
             error.message.contains("not supported by OpenTrail"),

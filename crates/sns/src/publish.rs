@@ -1,22 +1,24 @@
 //! Publish (and the internal publish of trail notifications and alarms): SNS's checks on the
 //! message, subject, message structure and message attributes, and the one transaction that
-//! queues a Notification for every confirmed HTTP/HTTPS subscription before the MessageId is
-//! returned.
+//! queues a Notification for every confirmed subscription before the MessageId is returned: the
+//! JSON document for http/https, an e-mail for email (the message text and SNS's footer) and
+//! email-json (the JSON document), the e-mails only when SMTP is configured.
 //!
-//! Email subscriptions get nothing queued yet (the SMTP sender is a later issue), and there is
-//! no fan-out to SQS, Lambda, SMS or push: OpenTrail refuses those subscriptions.
+//! There is no fan-out to SQS, Lambda, SMS or push: OpenTrail refuses those subscriptions.
 
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use lettre::message::Mailbox;
 use serde_json::{Map, Value, json};
 
 use crate::error::{ApiError, SnsError};
+use crate::mail::{MAIL_CONTENT_TYPE, Mail, notification_subject, notification_text, render};
 use crate::messages::{
-    DEFAULT_CONTENT_TYPE, Notification, NotificationAttribute, notification_body,
+    DEFAULT_CONTENT_TYPE, Notification, NotificationAttribute, notification_body, unsubscribe_url,
 };
 use crate::names::{Protocol, TopicArn};
 use crate::query::MessageAttribute;
-use crate::store::{MessageKind, OutboxEntry, SubscriptionRecord, TopicRecord};
+use crate::store::{DeliveryChannel, MessageKind, OutboxEntry, SubscriptionRecord, TopicRecord};
 use crate::topics::delivery_content_type;
 use crate::xml::XmlWriter;
 use crate::{Call, Inner, Outcome};
@@ -127,15 +129,17 @@ impl Inner {
         self.enqueue_publication(&publication)
     }
 
-    /// Queues one Notification per confirmed HTTP subscription, atomically, then wakes the
-    /// delivery loop. Returns the new MessageId.
+    /// Queues one Notification per confirmed subscription OpenTrail delivers to, atomically,
+    /// then wakes the delivery loop. Returns the new MessageId.
     fn enqueue_publication(&self, publication: &Publication<'_>) -> Result<String, SnsError> {
         let message_id = uuid::Uuid::new_v4().to_string();
         let mut store = self.lock_store();
-        let subscriptions = store.confirmed_http_subscriptions(&publication.topic.arn)?;
+        let subscriptions = store.confirmed_subscriptions(&publication.topic.arn)?;
         let entries: Vec<OutboxEntry> = subscriptions
             .iter()
-            .map(|subscription| notification_entry(publication, subscription, &message_id))
+            .filter_map(|subscription| {
+                self.publication_entry(publication, subscription, &message_id)
+            })
             .collect();
         store.enqueue(&entries, publication.published_at.timestamp_millis())?;
         drop(store);
@@ -144,6 +148,73 @@ impl Inner {
         }
         Ok(message_id)
     }
+
+    /// What one subscription gets, if anything (e-mail only with SMTP configured).
+    fn publication_entry(
+        &self,
+        publication: &Publication<'_>,
+        subscription: &SubscriptionRecord,
+        message_id: &str,
+    ) -> Option<OutboxEntry> {
+        match &self.mail_from {
+            _ if subscription.protocol.is_http() => {
+                Some(notification_entry(publication, subscription, message_id))
+            }
+            Some(from) if subscription.protocol.is_email() => {
+                mail_notification_entry(publication, subscription, message_id, from)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The notification e-mail to one email/email-json subscription; `None` (logged) when its
+/// stored address no longer parses.
+fn mail_notification_entry(
+    publication: &Publication<'_>,
+    subscription: &SubscriptionRecord,
+    message_id: &str,
+    from: &Mailbox,
+) -> Option<OutboxEntry> {
+    let message = publication.body.for_protocol(subscription.protocol);
+    let base = &subscription.endpoint_base_url;
+    let body = match subscription.protocol {
+        Protocol::EmailJson => {
+            let notification = Notification {
+                message_id,
+                topic: &publication.topic.arn,
+                subject: publication.subject,
+                message,
+                published_at: publication.published_at,
+                attributes: &publication.attributes,
+            };
+            notification_body(&notification, &subscription.arn, base)
+        }
+        _ => notification_text(message, &unsubscribe_url(base, &subscription.arn)),
+    };
+    let mail = Mail {
+        from,
+        display_name: &publication.topic.display_name,
+        to: &subscription.endpoint,
+        subject: notification_subject(publication.subject),
+        body,
+        date: publication.published_at,
+    };
+    let rendered = render(mail)
+        .inspect_err(|error| tracing::error!(%error, "sns notification e-mail skipped"))
+        .ok()?;
+    Some(OutboxEntry {
+        kind: MessageKind::Notification,
+        channel: DeliveryChannel::Smtp,
+        subscription_arn: subscription.arn.to_string(),
+        topic_arn: publication.topic.arn.to_string(),
+        endpoint: subscription.endpoint.clone(),
+        message_id: message_id.to_owned(),
+        content_type: MAIL_CONTENT_TYPE.to_owned(),
+        raw_delivery: false,
+        body: rendered,
+        max_attempts: None,
+    })
 }
 
 fn notification_entry(
@@ -174,6 +245,7 @@ fn notification_entry(
         .unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
     OutboxEntry {
         kind: MessageKind::Notification,
+        channel: DeliveryChannel::Http,
         subscription_arn: subscription.arn.to_string(),
         topic_arn: publication.topic.arn.to_string(),
         endpoint: subscription.endpoint.clone(),

@@ -1,7 +1,8 @@
 //! SQLite persistence of topics, their tags, subscriptions and the delivery outbox, with a
 //! versioned schema (the one definition of the SNS storage format).
 //!
-//! The outbox holds one row per (message, subscriber): the exact body and headers to POST, the
+//! The outbox holds one row per (message, subscriber): its channel (an HTTP POST or an SMTP
+//! transaction), the exact body and headers to POST or the exact e-mail to hand over, the
 //! attempt count, the next attempt time and a lease taken while a delivery is in flight. A row
 //! leaves the outbox only when the delivery loop saw a 2xx, when its subscription is gone (or no
 //! longer in the state the message was for), or, for unsubscribe confirmations only, after a few
@@ -75,6 +76,8 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX outbox_by_due ON outbox (next_attempt_at_ms);
     CREATE INDEX outbox_by_subscription ON outbox (subscription_arn);",
+    // 2: e-mail deliveries share the outbox; rows written before are HTTP POSTs.
+    "ALTER TABLE outbox ADD COLUMN channel TEXT NOT NULL DEFAULT 'http';",
 ];
 
 /// One stored topic (tags are read separately).
@@ -130,7 +133,7 @@ pub struct SubscriptionRecord {
     pub arn: SubscriptionArn,
     /// The account that subscribed.
     pub owner_account_id: String,
-    /// `http`, `https` or `email`.
+    /// `http`, `https`, `email` or `email-json`.
     pub protocol: Protocol,
     /// The URL or address.
     pub endpoint: String,
@@ -152,7 +155,34 @@ pub struct SubscriptionRecord {
     pub endpoint_base_url: String,
 }
 
-/// The three documents SNS POSTs to HTTP endpoints.
+/// How a queued delivery travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryChannel {
+    /// POSTed to the endpoint URL.
+    Http,
+    /// Handed to the configured SMTP server for the endpoint address; the body is the whole
+    /// rendered e-mail.
+    Smtp,
+}
+
+impl DeliveryChannel {
+    fn as_str(self) -> &'static str {
+        match self {
+            DeliveryChannel::Http => "http",
+            DeliveryChannel::Smtp => "smtp",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "http" => Some(DeliveryChannel::Http),
+            "smtp" => Some(DeliveryChannel::Smtp),
+            _ => None,
+        }
+    }
+}
+
+/// The three messages SNS sends (documents POSTed to HTTP endpoints, or e-mails).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessageKind {
     /// A published message.
@@ -186,13 +216,15 @@ impl MessageKind {
 /// One delivery to queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxEntry {
-    /// Which document this is.
+    /// Which message this is.
     pub kind: MessageKind,
+    /// POST or e-mail.
+    pub channel: DeliveryChannel,
     /// The subscription it is for.
     pub subscription_arn: String,
     /// The topic it came from.
     pub topic_arn: String,
-    /// The URL to POST to.
+    /// The URL to POST to, or the address to mail.
     pub endpoint: String,
     /// `MessageId` (also the `x-amz-sns-message-id` header).
     pub message_id: String,
@@ -200,7 +232,7 @@ pub struct OutboxEntry {
     pub content_type: String,
     /// Whether the body is the raw message (adds `x-amz-sns-rawdelivery: true`).
     pub raw_delivery: bool,
-    /// The exact body to POST.
+    /// The exact body to POST, or the exact e-mail (RFC 5322, CRLF line ends).
     pub body: String,
     /// `None`: retry until acknowledged or the subscription is gone.
     pub max_attempts: Option<i64>,
@@ -224,7 +256,7 @@ const SUBSCRIPTION_COLUMNS: &str =
 
 const OUTBOX_COLUMNS: &str =
     "id, kind, subscription_arn, topic_arn, endpoint, message_id, content_type,
-    raw_delivery, body, max_attempts, attempts";
+    raw_delivery, body, max_attempts, attempts, channel";
 
 /// The SNS database.
 #[derive(Debug)]
@@ -502,14 +534,14 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Confirmed subscriptions of a topic that OpenTrail delivers to over HTTP.
-    pub fn confirmed_http_subscriptions(
+    /// Confirmed subscriptions of a topic, whatever their protocol.
+    pub fn confirmed_subscriptions(
         &self,
         topic: &TopicArn,
     ) -> Result<Vec<SubscriptionRecord>, SnsError> {
         let sql = format!(
             "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions
-             WHERE topic_arn = ?1 AND status = 'confirmed' AND protocol IN ('http', 'https')
+             WHERE topic_arn = ?1 AND status = 'confirmed'
              ORDER BY subscription_arn"
         );
         let mut statement = self.connection.prepare(&sql)?;
@@ -729,8 +761,8 @@ fn enqueue(
     for entry in deliveries {
         transaction.execute(
             "INSERT INTO outbox (kind, subscription_arn, topic_arn, endpoint, message_id, content_type,
-                                 raw_delivery, body, max_attempts, next_attempt_at_ms, created_at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                                 raw_delivery, body, max_attempts, next_attempt_at_ms, created_at_ms, channel)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
             params![
                 entry.kind.as_str(),
                 entry.subscription_arn,
@@ -741,7 +773,8 @@ fn enqueue(
                 entry.raw_delivery,
                 entry.body,
                 entry.max_attempts,
-                now_ms
+                now_ms,
+                entry.channel.as_str()
             ],
         )?;
     }
@@ -823,10 +856,12 @@ fn subscription_from_row(row: &Row<'_>) -> rusqlite::Result<SubscriptionRecord> 
 
 fn due_from_row(row: &Row<'_>) -> rusqlite::Result<DueDelivery> {
     let kind: String = row.get(1)?;
+    let channel: String = row.get(11)?;
     Ok(DueDelivery {
         id: row.get(0)?,
         entry: OutboxEntry {
             kind: parse_stored(&kind, MessageKind::parse)?,
+            channel: parse_stored(&channel, DeliveryChannel::parse)?,
             subscription_arn: row.get(2)?,
             topic_arn: row.get(3)?,
             endpoint: row.get(4)?,
@@ -850,4 +885,39 @@ fn parse_stored<T>(text: &str, parse: impl FnOnce(&str) -> Option<T>) -> rusqlit
             format!("unreadable stored value {text:?}").into(),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_1_outbox_is_migrated_with_its_rows_kept_as_http_posts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sns.sqlite");
+        {
+            let connection = Connection::open(&path).unwrap();
+            connection
+                .execute_batch(
+                    "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at_ms INTEGER NOT NULL);
+                     INSERT INTO schema_migrations VALUES (1, 0);",
+                )
+                .unwrap();
+            connection.execute_batch(MIGRATIONS[0]).unwrap();
+            connection
+                .execute(
+                    "INSERT INTO outbox (kind, subscription_arn, topic_arn, endpoint, message_id, content_type,
+                                         raw_delivery, body, next_attempt_at_ms, created_at_ms)
+                     VALUES ('UnsubscribeConfirmation', 's', 't', 'http://127.0.0.1:9/', 'm', 'text/plain', 0, '{}', 0, 0)",
+                    [],
+                )
+                .unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        let due = store.claim_due(1, 10, 2).unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].entry.channel, DeliveryChannel::Http);
+        assert_eq!(due[0].entry.endpoint, "http://127.0.0.1:9/");
+    }
 }

@@ -1,21 +1,27 @@
 //! The subscription operations (Subscribe, ConfirmSubscription, Unsubscribe, ListSubscriptions,
 //! ListSubscriptionsByTopic, Get/SetSubscriptionAttributes) and the confirmation handshake.
 //!
-//! An http/https Subscribe stores a pending subscription and queues a SubscriptionConfirmation
-//! (with its Token and SubscribeURL) in the same transaction; ConfirmSubscription with the token,
+//! A Subscribe stores a pending subscription and queues a SubscriptionConfirmation (with its
+//! Token and SubscribeURL) in the same transaction: a JSON document POSTed to http/https
+//! endpoints, an e-mail to email/email-json addresses (only when SMTP is configured; otherwise
+//! nothing is queued and the subscription stays pending). ConfirmSubscription with the token,
 //! authenticated or not, makes it confirmed. Unsubscribe keeps the row as `deleted` with a fresh
-//! token for a few days and queues an UnsubscribeConfirmation whose SubscribeURL restores it.
-//! Email subscriptions are stored pending; nothing is sent to them yet.
+//! token for a few days and queues, for http/https only, an UnsubscribeConfirmation whose
+//! SubscribeURL restores it (SNS mails nothing on unsubscribe).
 
+use lettre::message::Mailbox;
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
+use crate::mail::{CONFIRMATION_SUBJECT, MAIL_CONTENT_TYPE, Mail, confirmation_text, render};
 use crate::messages::{
-    DEFAULT_CONTENT_TYPE, subscription_confirmation_body, unsubscribe_confirmation_body,
+    DEFAULT_CONTENT_TYPE, subscribe_url, subscription_confirmation_body,
+    unsubscribe_confirmation_body,
 };
 use crate::names::{Protocol, SubscriptionArn, TopicArn};
 use crate::store::{
-    MessageKind, OutboxEntry, SubscriptionRecord, SubscriptionScope, SubscriptionStatus,
+    DeliveryChannel, MessageKind, OutboxEntry, SubscriptionRecord, SubscriptionScope,
+    SubscriptionStatus, TopicRecord,
 };
 use crate::topics::{
     AttributeProblem, check_delivery_policy, decode_next_token, effective_delivery_policy,
@@ -67,9 +73,9 @@ impl Inner {
                 record
             }
             Some(record) if record.status == SubscriptionStatus::Pending => {
-                self.renew_pending(call, record)?
+                self.renew_pending(call, &topic, record)?
             }
-            _ => self.create_pending(call, &topic.arn, protocol, endpoint, &attributes)?,
+            _ => self.create_pending(call, &topic, protocol, endpoint, &attributes)?,
         };
         let shown = if return_arn || record.status == SubscriptionStatus::Confirmed {
             record.arn.to_string()
@@ -82,13 +88,13 @@ impl Inner {
     fn create_pending(
         &self,
         call: &Call<'_>,
-        topic: &TopicArn,
+        topic: &TopicRecord,
         protocol: Protocol,
         endpoint: String,
         attributes: &[(String, String)],
     ) -> Result<SubscriptionRecord, ApiError> {
         let mut record = SubscriptionRecord {
-            arn: SubscriptionArn::generate(topic),
+            arn: SubscriptionArn::generate(&topic.arn),
             owner_account_id: call.account_id.to_owned(),
             protocol,
             endpoint,
@@ -105,7 +111,7 @@ impl Inner {
             apply_subscription_attribute(&mut record, name, value)
                 .map_err(|problem| subscribe_attribute_error(name, problem))?;
         }
-        self.save_with_confirmation(call, &record)?;
+        self.save_with_confirmation(call, topic, &record)?;
         Ok(record)
     }
 
@@ -114,23 +120,27 @@ impl Inner {
     fn renew_pending(
         &self,
         call: &Call<'_>,
+        topic: &TopicRecord,
         mut record: SubscriptionRecord,
     ) -> Result<SubscriptionRecord, ApiError> {
         record.token_expires_at_ms = self.token_expiry_ms(call.now.timestamp_millis());
         record.endpoint_base_url = call.endpoint_base_url.to_owned();
-        self.save_with_confirmation(call, &record)?;
+        self.save_with_confirmation(call, topic, &record)?;
         Ok(record)
     }
 
     fn save_with_confirmation(
         &self,
         call: &Call<'_>,
+        topic: &TopicRecord,
         record: &SubscriptionRecord,
     ) -> Result<(), ApiError> {
-        let deliveries: Vec<OutboxEntry> = if record.protocol.is_http() {
-            vec![confirmation_entry(record, call)]
-        } else {
-            Vec::new()
+        let deliveries: Vec<OutboxEntry> = match &self.mail_from {
+            _ if record.protocol.is_http() => vec![confirmation_entry(record, call)],
+            Some(from) if record.protocol.is_email() => {
+                vec![mail_confirmation_entry(record, call, topic, from)?]
+            }
+            _ => Vec::new(),
         };
         self.lock_store().save_subscription(
             record,
@@ -260,6 +270,7 @@ impl Inner {
         );
         OutboxEntry {
             kind: MessageKind::UnsubscribeConfirmation,
+            channel: DeliveryChannel::Http,
             subscription_arn: record.arn.to_string(),
             topic_arn: record.arn.topic.to_string(),
             endpoint: record.endpoint.clone(),
@@ -407,6 +418,7 @@ fn confirmation_entry(record: &SubscriptionRecord, call: &Call<'_>) -> OutboxEnt
     );
     OutboxEntry {
         kind: MessageKind::SubscriptionConfirmation,
+        channel: DeliveryChannel::Http,
         subscription_arn: record.arn.to_string(),
         topic_arn: record.arn.topic.to_string(),
         endpoint: record.endpoint.clone(),
@@ -416,6 +428,48 @@ fn confirmation_entry(record: &SubscriptionRecord, call: &Call<'_>) -> OutboxEnt
         body,
         max_attempts: None,
     }
+}
+
+/// The confirmation e-mail to queue for a pending email/email-json subscription: SNS's text
+/// with the SubscribeURL for `email`, the SubscriptionConfirmation document for `email-json`.
+fn mail_confirmation_entry(
+    record: &SubscriptionRecord,
+    call: &Call<'_>,
+    topic: &TopicRecord,
+    from: &Mailbox,
+) -> Result<OutboxEntry, ApiError> {
+    let message_id = uuid::Uuid::new_v4().to_string();
+    let (base, token) = (&record.endpoint_base_url, &record.token);
+    let body = match record.protocol {
+        Protocol::EmailJson => {
+            subscription_confirmation_body(&message_id, &topic.arn, token, base, call.now)
+        }
+        _ => confirmation_text(&topic.arn, &subscribe_url(base, &topic.arn, token)),
+    };
+    let mail = Mail {
+        from,
+        display_name: &topic.display_name,
+        to: &record.endpoint,
+        subject: CONFIRMATION_SUBJECT,
+        body,
+        date: call.now,
+    };
+    let rendered = render(mail).map_err(|error| {
+        tracing::error!(%error, "sns confirmation e-mail cannot be built");
+        ApiError::invalid_parameter("Email address")
+    })?;
+    Ok(OutboxEntry {
+        kind: MessageKind::SubscriptionConfirmation,
+        channel: DeliveryChannel::Smtp,
+        subscription_arn: record.arn.to_string(),
+        topic_arn: topic.arn.to_string(),
+        endpoint: record.endpoint.clone(),
+        message_id,
+        content_type: MAIL_CONTENT_TYPE.to_owned(),
+        raw_delivery: false,
+        body: rendered,
+        max_attempts: None,
+    })
 }
 
 /// GetSubscriptionAttributes' map.

@@ -37,19 +37,40 @@ struct Fixture {
     dir: tempfile::TempDir,
     service: SnsService,
     clock: Arc<TestClock>,
+    config: DeliveryConfig,
 }
 
 impl Fixture {
     fn new() -> Fixture {
+        Fixture::with_config(DeliveryConfig::default())
+    }
+
+    /// A service that mails through an SMTP server (never reached: nothing runs the loop).
+    fn with_smtp() -> Fixture {
+        Fixture::with_config(DeliveryConfig {
+            smtp: Some(SmtpConfig {
+                host: "127.0.0.1".to_owned(),
+                port: 9,
+                from: "alerts@example.com".to_owned(),
+                username: None,
+                password: None,
+                starttls: false,
+            }),
+            ..DeliveryConfig::default()
+        })
+    }
+
+    fn with_config(config: DeliveryConfig) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(TestClock(Mutex::new(
             Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap(),
         )));
-        let service = open(&dir, clock.clone());
+        let service = open(&dir, clock.clone(), config.clone());
         Fixture {
             dir,
             service,
             clock,
+            config,
         }
     }
 
@@ -58,13 +79,15 @@ impl Fixture {
             dir,
             service,
             clock,
+            config,
         } = self;
         drop(service);
-        let service = open(&dir, clock.clone());
+        let service = open(&dir, clock.clone(), config.clone());
         Fixture {
             dir,
             service,
             clock,
+            config,
         }
     }
 
@@ -131,15 +154,18 @@ impl Fixture {
     fn outbox_len(&self) -> i64 {
         self.service.pending_deliveries().unwrap()
     }
+
+    /// Every queued delivery, leased (as the delivery loop would take them).
+    fn take_outbox(&self) -> Vec<store::OutboxEntry> {
+        let now = self.clock.now().timestamp_millis();
+        let mut store = self.service.inner.lock_store();
+        let due = store.claim_due(now, 100, now + 60_000).unwrap();
+        due.into_iter().map(|due| due.entry).collect()
+    }
 }
 
-fn open(dir: &tempfile::TempDir, clock: Arc<TestClock>) -> SnsService {
-    SnsService::open_with_clock(
-        &dir.path().join("sns.sqlite"),
-        DeliveryConfig::default(),
-        clock,
-    )
-    .unwrap()
+fn open(dir: &tempfile::TempDir, clock: Arc<TestClock>, config: DeliveryConfig) -> SnsService {
+    SnsService::open_with_clock(&dir.path().join("sns.sqlite"), config, clock).unwrap()
 }
 
 fn between(text: &str, start: &str, end: &str) -> String {
@@ -662,7 +688,7 @@ fn subscribe_lists_and_confirms_through_the_token() {
         pending.response_elements,
         json!({"subscriptionArn": "pending confirmation"})
     );
-    assert_eq!(f.outbox_len(), 0, "nothing is sent to email yet");
+    assert_eq!(f.outbox_len(), 0, "without SMTP nothing is mailed");
     let email = f.subscribe(&arn, "email", "ops@example.com");
     let http = f.subscribe(&arn, "http", "http://127.0.0.1:9/hook");
     assert_eq!(f.outbox_len(), 1, "one SubscriptionConfirmation queued");
@@ -989,7 +1015,7 @@ fn everything_survives_reopening_the_database() {
         tags
     );
     assert_eq!(f.outbox_len(), 1);
-    assert_eq!(f.service.inner.lock_store().schema_version().unwrap(), 1);
+    assert_eq!(f.service.inner.lock_store().schema_version().unwrap(), 2);
 }
 
 #[test]
@@ -1004,4 +1030,135 @@ fn read_only_actions_record_no_response_elements() {
     assert_eq!(SnsService::is_read_only("ListTopics"), Some(true));
     assert_eq!(SnsService::is_read_only("Publish"), Some(false));
     assert_eq!(SnsService::is_read_only("Nope"), None);
+}
+
+#[test]
+fn email_subscriptions_are_mailed_only_when_smtp_is_configured() {
+    let off = Fixture::new();
+    let arn = off.create_topic("alarms");
+    for protocol in ["email", "email-json"] {
+        let subscription = off.subscribe(&arn, protocol, "ops@example.com");
+        off.confirm(&arn, &subscription);
+    }
+    off.ok(&[("Action", "Publish"), ("TopicArn", &arn), ("Message", "m")]);
+    assert_eq!(off.outbox_len(), 0, "without SMTP nothing is mailed");
+
+    let f = Fixture::with_smtp();
+    let arn = f.create_topic("alarms");
+    let mut subscriptions = Vec::new();
+    for (protocol, endpoint) in [
+        ("email", "ops@example.com"),
+        ("email-json", "robot@example.com"),
+        ("http", "http://127.0.0.1:9/hook"),
+    ] {
+        let subscription = f.subscribe(&arn, protocol, endpoint);
+        let confirmation = f.take_outbox();
+        assert_eq!(confirmation.len(), 1, "{protocol}");
+        let entry = &confirmation[0];
+        assert_eq!(entry.kind, store::MessageKind::SubscriptionConfirmation);
+        assert_eq!(entry.endpoint, endpoint);
+        if protocol != "http" {
+            assert_eq!(entry.channel, store::DeliveryChannel::Smtp);
+            assert_eq!(entry.content_type, "message/rfc822");
+            assert!(
+                entry
+                    .body
+                    .contains("\r\nSubject: AWS Notification - Subscription Confirmation\r\n")
+            );
+            assert!(entry.body.contains(&format!("\r\nTo: {endpoint}\r\n")));
+        }
+        f.confirm(&arn, &subscription);
+        subscriptions.push(subscription);
+    }
+    assert_eq!(
+        f.outbox_len(),
+        0,
+        "confirming drops the queued confirmations"
+    );
+
+    f.ok(&[
+        ("Action", "Publish"),
+        ("TopicArn", &arn),
+        ("MessageStructure", "json"),
+        ("Message", r#"{"default":"d","email":"e","email-json":"j"}"#),
+    ]);
+    let mut queued: Vec<(String, store::DeliveryChannel, bool)> = f
+        .take_outbox()
+        .into_iter()
+        .map(|entry| {
+            let untitled = entry
+                .body
+                .contains("\r\nSubject: AWS Notification Message\r\n");
+            (entry.endpoint, entry.channel, untitled)
+        })
+        .collect();
+    queued.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        queued,
+        [
+            (
+                "http://127.0.0.1:9/hook".to_owned(),
+                store::DeliveryChannel::Http,
+                false
+            ),
+            (
+                "ops@example.com".to_owned(),
+                store::DeliveryChannel::Smtp,
+                true
+            ),
+            (
+                "robot@example.com".to_owned(),
+                store::DeliveryChannel::Smtp,
+                true
+            ),
+        ]
+    );
+
+    // Unsubscribing drops the queued e-mail and, as on SNS, mails no notice; raw delivery
+    // stays an http-only attribute.
+    assert_eq!(f.outbox_len(), 3);
+    f.ok(&[
+        ("Action", "Unsubscribe"),
+        ("SubscriptionArn", &subscriptions[0]),
+    ]);
+    assert_eq!(f.outbox_len(), 2);
+    let raw = f.call(&[
+        ("Action", "SetSubscriptionAttributes"),
+        ("SubscriptionArn", &subscriptions[1]),
+        ("AttributeName", "RawMessageDelivery"),
+        ("AttributeValue", "true"),
+    ]);
+    assert_eq!(
+        raw.error_message.as_deref(),
+        Some(
+            "Invalid parameter: Attributes Reason: Delivery protocol [email-json] does not support raw message delivery."
+        )
+    );
+}
+
+#[test]
+fn smtp_settings_that_cannot_work_stop_the_service_from_opening() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = DeliveryConfig {
+        smtp: Some(SmtpConfig {
+            host: "smtp.example.com".to_owned(),
+            port: 587,
+            from: "not an address".to_owned(),
+            username: None,
+            password: None,
+            starttls: true,
+        }),
+        ..DeliveryConfig::default()
+    };
+    let error = SnsService::open(&dir.path().join("sns.sqlite"), config).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            SnsError::SmtpConfig {
+                setting: "from",
+                ..
+            }
+        ),
+        "{error}"
+    );
 }

@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS log_streams(
     last_ingestion_time INTEGER,
     upload_sequence INTEGER NOT NULL DEFAULT 0,
     stored_bytes INTEGER NOT NULL DEFAULT 0,
+    source_position INTEGER NOT NULL DEFAULT -1,
     UNIQUE(group_id, name));
 CREATE TABLE IF NOT EXISTS log_events(
     event_id INTEGER PRIMARY KEY AUTOINCREMENT,

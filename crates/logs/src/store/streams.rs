@@ -59,6 +59,26 @@ pub(crate) fn find_stream(
         .optional()
 }
 
+/// The highest source position (event-log sequence number) appended to the stream by
+/// `append_from_source`, or -1.
+pub(crate) fn source_position(connection: &Connection, stream: StreamId) -> rusqlite::Result<i64> {
+    connection
+        .prepare_cached("SELECT source_position FROM log_streams WHERE stream_id = ?1")?
+        .query_row([stream.0], |row| row.get(0))
+}
+
+/// Records the highest source position appended (inside the batch's transaction).
+pub(crate) fn set_source_position(
+    connection: &Connection,
+    stream: StreamId,
+    position: i64,
+) -> rusqlite::Result<()> {
+    connection
+        .prepare_cached("UPDATE log_streams SET source_position = ?2 WHERE stream_id = ?1")?
+        .execute(params![stream.0, position])?;
+    Ok(())
+}
+
 /// Every stream of the group, ordered by name.
 pub(crate) fn list_streams(
     connection: &Connection,

@@ -13,6 +13,42 @@ use crate::{AppendOutcome, LogsError};
 const STREAM: &str = "123456789012_CloudTrail_ap-northeast-1";
 
 #[test]
+fn a_replayed_source_batch_appends_and_emits_nothing_twice() {
+    let f = Fixture::new();
+    f.ok(
+        "CreateLogGroup",
+        json!({"logGroupName": "CloudTrail/trail"}),
+    );
+    f.ok("PutMetricFilter", json!({"logGroupName": "CloudTrail/trail", "filterName": "exfiltration", "filterPattern": P4,
+        "metricTransformations": [{"metricName": "Exfiltration", "metricNamespace": "CloudTrailMetrics", "metricValue": "1"}]}));
+    let big = s3_record("GetObject", 5000, "198.51.100.7", None);
+    let first = vec![(7, NOW, big.clone()), (9, NOW, "small".to_owned())];
+    let append = |events: &[(i64, i64, String)]| {
+        f.logs
+            .append_from_source(ACCOUNT, REGION, "CloudTrail/trail", STREAM, events)
+            .unwrap()
+            .appended
+    };
+    assert_eq!(append(&first), 2);
+    assert_eq!(f.sink.take_points().len(), 1);
+    // a crash before the consumer's checkpoint replays the batch, with a newer entry behind it
+    let replay = vec![
+        (7, NOW, big.clone()),
+        (9, NOW, "small".to_owned()),
+        (12, NOW + 1, big.clone()),
+    ];
+    assert_eq!(append(&replay), 1);
+    assert_eq!(f.sink.take_points().len(), 1);
+    assert_eq!(append(&replay), 0);
+    assert!(f.sink.take_points().is_empty());
+    let stored = f.ok(
+        "GetLogEvents",
+        json!({"logGroupName": "CloudTrail/trail", "logStreamName": STREAM, "startFromHead": true}),
+    );
+    assert_eq!(messages(&stored), [big.clone(), "small".to_owned(), big]);
+}
+
+#[test]
 fn append_internal_creates_the_stream_skips_oversized_events_and_emits() {
     let f = Fixture::new();
     f.ok(
