@@ -148,3 +148,51 @@ from = "OpenTrail Alerts <alerts@opentrail.test>"
         assert {"logs.amazonaws.com", "monitoring.amazonaws.com", "sns.amazonaws.com"} <= names
     finally:
         subscriber.close()
+
+
+def cloudwatch_model_with(protocol, root):
+    """A botocore data path holding the cloudwatch model with `protocol` as its only protocol (the
+    installed CLI speaks rpc-v2-cbor; older clients speak query, some SDKs awsJson1.0)."""
+    import botocore.session
+    model = botocore.session.get_session().get_component("data_loader").load_service_model("cloudwatch", "service-2")
+    model["metadata"]["protocol"] = protocol
+    model["metadata"]["protocols"] = [protocol]
+    version_dir = root / protocol / "cloudwatch" / model["metadata"]["apiVersion"]
+    version_dir.mkdir(parents=True)
+    (version_dir / "service-2.json").write_text(json.dumps(model))
+    return str(root / protocol)
+
+
+@pytest.mark.parametrize("protocol", ["smithy-rpc-v2-cbor", "query", "json"])
+def test_cloudwatch_protocols_through_the_server_are_signed_and_recorded(server, tmp_path, protocol):
+    import subprocess
+    env = server.aws_env()
+    if protocol != "smithy-rpc-v2-cbor":
+        env["AWS_DATA_PATH"] = cloudwatch_model_with(protocol, tmp_path)
+
+    def cloudwatch(*args, check=True):
+        result = subprocess.run(["aws", "cloudwatch", *args], env=env, capture_output=True, text=True, timeout=120)
+        assert not check or result.returncode == 0, result.stderr
+        return json.loads(result.stdout) if check and result.stdout.strip() else result
+
+    now = int(time.time())
+    cloudwatch("put-metric-data", "--namespace", "Bench", "--metric-name", "Hits", "--value", "3",
+               "--timestamp", str(now))
+    cloudwatch("put-metric-alarm", "--alarm-name", f"hits-{protocol}", "--namespace", "Bench",
+               "--metric-name", "Hits", "--statistic", "Sum", "--period", "60", "--threshold", "2",
+               "--comparison-operator", "GreaterThanThreshold", "--evaluation-periods", "1")
+    statistics = cloudwatch("get-metric-statistics", "--namespace", "Bench", "--metric-name", "Hits",
+                            "--statistics", "Sum", "--period", "60", "--start-time", str(now - 120),
+                            "--end-time", str(now + 60))
+    assert [point["Sum"] for point in statistics["Datapoints"]] == [3.0]
+    cloudwatch("put-metric-data", "--namespace", "Bench", "--metric-name", "Hits", "--value", "1")
+    [alarm] = cloudwatch("describe-alarms", "--alarm-names", f"hits-{protocol}")["MetricAlarms"]
+    assert alarm["StateValue"] == "ALARM", alarm
+    missing = cloudwatch("set-alarm-state", "--alarm-name", "nope", "--state-value", "OK",
+                         "--state-reason", "test", check=False)
+    assert missing.returncode != 0 and "ResourceNotFound" in missing.stderr, missing.stderr
+    records = [e["record"] for e in server.records() if e["record"]["eventSource"] == "monitoring.amazonaws.com"]
+    assert [r["eventName"] for r in records] == ["PutMetricData", "PutMetricAlarm", "GetMetricStatistics",
+                                                 "PutMetricData", "DescribeAlarms", "SetAlarmState"]
+    assert records[-1]["errorCode"] == "ResourceNotFound" and records[2]["readOnly"] is True
+    assert all(r["userIdentity"]["accountId"] == ACCOUNT for r in records)
