@@ -688,6 +688,56 @@ async fn a_consumer_applies_everything_checkpoints_and_resumes_after_its_cursor(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cursor_saves_are_batched_in_time_and_always_made_on_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open(dir.path());
+    let name = ConsumerName::new("batched").unwrap();
+    let run = |interval: Duration| {
+        let (consumer, batches) = RecordingConsumer::new("batched");
+        let cancel = CancellationToken::new();
+        let options = ConsumerOptions {
+            checkpoint_interval: interval,
+            ..ConsumerOptions::default()
+        };
+        let running = tokio::spawn(run_consumer_with(
+            log.clone(),
+            consumer,
+            cancel.clone(),
+            options,
+        ));
+        (running, batches, cancel)
+    };
+    // a long interval: applied entries are not saved while the consumer runs, but on stop
+    let (running, mut batches, cancel) = run(Duration::from_secs(3600));
+    log.append(payloads(0..3)).await.unwrap();
+    receive_entries(&mut batches, 3).await;
+    log.append(payloads(3..5)).await.unwrap();
+    receive_entries(&mut batches, 2).await;
+    assert_eq!(
+        log.consumer_cursor(&name),
+        Some(Seq(0)),
+        "registered, and nothing saved before the interval"
+    );
+    cancel.cancel();
+    running.await.unwrap().unwrap();
+    assert_eq!(log.consumer_cursor(&name), Some(Seq(5)), "saved on stop");
+    // a short interval: a caught-up consumer saves without being stopped
+    let (running, mut batches, cancel) = run(Duration::from_millis(20));
+    log.append(payloads(5..7)).await.unwrap();
+    receive_entries(&mut batches, 2).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while log.consumer_cursor(&name) != Some(Seq(7)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the idle consumer never saved"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    cancel.cancel();
+    running.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transient_failure_retries_the_same_batch_and_a_permanent_one_stops_the_consumer() {
     let dir = tempfile::tempdir().unwrap();
     let log = open(dir.path());

@@ -108,19 +108,26 @@ async fn run_all(
     rounds: usize,
 ) -> anyhow::Result<()> {
     println!("## Throughput (one connection, MiB/s, median of {rounds} alternating rounds)\n");
-    println!("| object | operation | direct | proxy | proxy / direct |");
-    println!("|---|---|---|---|---|");
+    println!(
+        "| object | operation | direct | proxy | proxy / direct | CPU ms/MiB direct | CPU ms/MiB proxy |"
+    );
+    println!("|---|---|---|---|---|---|---|");
     for (size, count) in [(MIB, 64), (64 * MIB, 3)] {
         for operation in ["PUT", "GET"] {
             let mut figures = [Vec::new(), Vec::new()];
+            let mut cpu = [Vec::new(), Vec::new()];
             for _ in 0..rounds {
                 for (slot, target) in [direct, proxied].into_iter().enumerate() {
-                    figures[slot].push(throughput(client, target, operation, size, count).await?);
+                    let (rate, cpu_per_mib) =
+                        throughput(client, target, operation, size, count).await?;
+                    figures[slot].push(rate);
+                    cpu[slot].push(cpu_per_mib);
                 }
             }
             let (d, p) = (median(&mut figures[0]), median(&mut figures[1]));
+            let (dc, pc) = (median(&mut cpu[0]), median(&mut cpu[1]));
             println!(
-                "| {} MiB | {operation} | {d:.0} | {p:.0} | {:.1} % |",
+                "| {} MiB | {operation} | {d:.0} | {p:.0} | {:.1} % | {dc:.2} | {pc:.2} |",
                 size / MIB,
                 100.0 * p / d
             );
@@ -207,14 +214,15 @@ async fn create_bucket(client: &HttpClient, target: &Target, bucket: &str) -> an
     Ok(())
 }
 
-/// MiB/s of `count` sequential PUTs or GETs of `size`-byte objects.
+/// MiB/s of `count` sequential PUTs or GETs of `size`-byte objects, and the process CPU time (client,
+/// proxy and upstream together) per MiB moved.
 async fn throughput(
     client: &HttpClient,
     target: &Target,
     operation: &str,
     size: usize,
     count: usize,
-) -> anyhow::Result<f64> {
+) -> anyhow::Result<(f64, f64)> {
     let body = Bytes::from(vec![b'x'; size]);
     let key = |n: usize| format!("/bench/{}-{size}-{n}", target.label);
     if operation == "GET" {
@@ -223,6 +231,7 @@ async fn throughput(
         }
     }
     let started = Instant::now();
+    let cpu_before = process_cpu_ms();
     for n in 0..count {
         let request = if operation == "PUT" {
             signed(target, "PUT", &key(n), body.clone())?
@@ -233,7 +242,11 @@ async fn throughput(
         anyhow::ensure!(operation == "PUT" || received == size, "short GET");
     }
     let seconds = started.elapsed().as_secs_f64();
-    Ok((size * count) as f64 / MIB as f64 / seconds)
+    let mebibytes = (size * count) as f64 / MIB as f64;
+    Ok((
+        mebibytes / seconds,
+        (process_cpu_ms() - cpu_before) / mebibytes,
+    ))
 }
 
 /// p50 and p99 in ms of `count` sequential 1 KiB GETs or PUTs.
@@ -290,6 +303,22 @@ async fn write_rate(
         total += task.await??;
     }
     Ok(total as f64 / duration.as_secs_f64())
+}
+
+/// CPU time (user + system, all threads) this process has used, in ms, from `/proc/self/stat`
+/// (clock ticks of 10 ms; the runs measured are long enough for that).
+fn process_cpu_ms() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |index: usize| {
+        fields
+            .get(index)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // fields after the name start at field 3 (state); utime is field 14, stime field 15
+    (ticks(11) + ticks(12)) * 10.0
 }
 
 fn median(values: &mut [f64]) -> f64 {
