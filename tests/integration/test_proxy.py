@@ -204,3 +204,66 @@ def test_trail_delivers_the_proxied_data_events(start_server, upstream):
     assert [(r["eventName"], r["requestParameters"]["bucketName"]) for r in records] == [
         ("PutObject", "watched"), ("DeleteObject", "watched")]
     assert json.loads(json.dumps(records[0]))["eventCategory"] == "Data"
+
+
+def test_seed_003_records_through_the_proxy(start_server, upstream, tmp_path):
+    """Seed 003's success (a presigned console-style PUT) and AccessDenied records, key by key and type
+    by type, for a bucket on the upstream server, with TLS as in the seed. The denial here is the
+    proxy's own (a principal of another account); the upstream enforces its own bucket policies."""
+    import http.client
+    import ssl
+    import urllib.parse
+
+    import trustme
+
+    from test_bucket_policies import seed_records, shape
+
+    authority = trustme.CA()
+    certificate = authority.issue_cert("127.0.0.1", "localhost")
+    cert_path, key_path, ca_path = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
+    certificate.private_key_pem.write_to_path(str(key_path))
+    certificate.cert_chain_pems[0].write_to_path(str(cert_path))
+    authority.cert_pem.write_to_path(str(ca_path))
+    server = start_server(["--tls-cert", str(cert_path), "--tls-key", str(key_path)], scheme="https",
+                          verify=str(ca_path), config_extra=proxy_config(upstream))
+    (upstream.root / "test-blog-12345").mkdir()
+    config = botocore.config.Config(signature_version="s3v4", retries={"max_attempts": 1})
+    s3 = boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1", verify=str(ca_path),
+                      aws_access_key_id=ROOT_KEY, aws_secret_access_key=ROOT_SECRET, config=config)
+    url = s3.generate_presigned_url("put_object", ExpiresIn=300, Params={
+        "Bucket": "test-blog-12345", "Key": "test.txt", "ACL": "bucket-owner-full-control",
+        "StorageClass": "STANDARD", "ContentType": "text/plain"})
+    parsed = urllib.parse.urlsplit(url)
+    signed = urllib.parse.parse_qs(parsed.query)["X-Amz-SignedHeaders"][0].split(";")
+    headers = {name: value for name, value in [("x-amz-acl", "bucket-owner-full-control"),
+                                               ("x-amz-storage-class", "STANDARD"),
+                                               ("content-type", "text/plain")] if name in signed}
+    headers["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) OpenTrail-seed-003"
+    connection = http.client.HTTPSConnection("127.0.0.1", server.port,
+                                             context=ssl.create_default_context(cafile=str(ca_path)))
+    connection.request("PUT", f"{parsed.path}?{parsed.query}", body=b"test", headers=headers)
+    answer = connection.getresponse()
+    assert answer.status == 200, answer.read()
+    connection.close()
+    assert (upstream.root / "test-blog-12345/test.txt").read_bytes() == b"test"
+    other = boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1", verify=str(ca_path),
+                         aws_access_key_id=OTHER_KEY, aws_secret_access_key=OTHER_SECRET, config=config)
+    with pytest.raises(botocore.exceptions.ClientError) as denied:
+        other.put_object(Bucket="test-blog-12345", Key="test2.txt", Body=b"")
+    assert denied.value.response["Error"]["Code"] == "AccessDenied"
+
+    ours = [e["record"] for e in server.records() if e["record"]["eventName"] == "PutObject"]
+    theirs = seed_records()
+    assert len(ours) == 2
+    for mine, seed in zip(ours, theirs):
+        assert list(mine) == list(seed)
+        for member in seed:
+            if member not in ("userIdentity", "requestParameters"):
+                assert shape(mine[member]) == shape(seed[member]), member
+        assert sorted(mine["requestParameters"]) == sorted(seed["requestParameters"])
+        assert mine["eventCategory"] == "Data" and mine["resources"][1]["accountId"] == ACCOUNT
+    success, failure = ours
+    assert success["additionalEventData"]["AuthenticationMethod"] == "QueryString"
+    assert success["additionalEventData"]["bytesTransferredIn"] == 4
+    assert (failure["errorCode"], failure["errorMessage"]) == ("AccessDenied", "Access Denied")
+    assert failure["recipientAccountId"] == "111122223333"
