@@ -195,4 +195,7 @@ def test_cloudwatch_protocols_through_the_server_are_signed_and_recorded(server,
     assert [r["eventName"] for r in records] == ["PutMetricData", "PutMetricAlarm", "GetMetricStatistics",
                                                  "PutMetricData", "DescribeAlarms", "SetAlarmState"]
     assert records[-1]["errorCode"] == "ResourceNotFound" and records[2]["readOnly"] is True
+    alarm_parameters = records[1]["requestParameters"]
+    assert alarm_parameters["alarmName"] == f"hits-{protocol}"
+    assert alarm_parameters["metricName"] == "Hits" and alarm_parameters["namespace"] == "Bench"
     assert all(r["userIdentity"]["accountId"] == ACCOUNT for r in records)

@@ -42,7 +42,7 @@ pub fn encode(value: &Value) -> Vec<u8> {
     serde_json::to_vec(&to_json(value)).unwrap_or_else(|_| b"{}".to_vec())
 }
 
-fn to_json(value: &Value) -> serde_json::Value {
+pub(crate) fn to_json(value: &Value) -> serde_json::Value {
     match value {
         Value::Null => serde_json::Value::Null,
         Value::Bool(flag) => serde_json::Value::Bool(*flag),

@@ -216,6 +216,21 @@ impl Monitoring {
         })
     }
 
+    /// What a request asks, for its audit record: the operation name and its parameters as JSON
+    /// (members in the model's names; query-protocol leaves are strings, timestamps are epoch
+    /// seconds). `None` when the request does not decode (its answer will say why).
+    pub fn describe_request(
+        parts: &http::request::Parts,
+        body: &Bytes,
+    ) -> Option<(String, serde_json::Value)> {
+        let protocol = Protocol::detect(&parts.headers, parts.uri.path());
+        let decoded = protocol::decode(protocol, parts, body).ok()?;
+        Some((
+            decoded.operation.name().to_owned(),
+            json::to_json(&decoded.params),
+        ))
+    }
+
     fn handle_blocking(
         &self,
         protocol: Protocol,

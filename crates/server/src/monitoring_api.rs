@@ -2,14 +2,14 @@
 //! `opentrail-monitoring` (which decodes and answers whichever of RPC v2 CBOR, awsJson1.0 and query
 //! the client spoke), and the audit record.
 //!
-//! The record names the operation (from the CBOR path, the `X-Amz-Target` or the query `Action`) and
-//! the error code the answer carries (`x-amzn-query-error`, or the query XML `<Code>`). Request
-//! parameters are not recorded: the protocol decoding lives in the monitoring crate.
+//! The record names the operation (from the CBOR path, the `X-Amz-Target` or the query `Action`), the
+//! request parameters as the monitoring crate decoded them (in CloudTrail's lowerCamel naming), and the
+//! error code the answer carries (`x-amzn-query-error`, or the query XML `<Code>`).
 
 use axum::response::{IntoResponse, Response};
 
 use crate::api_error::ApiFailure;
-use crate::audit::AuditedCall;
+use crate::audit::{AuditedCall, record_members};
 use crate::auth::authenticate_request;
 use crate::context::CallContext;
 use crate::{App, ReadBody};
@@ -62,6 +62,10 @@ pub async fn handle(
             };
         }
     };
+    let request_parameters = opentrail_monitoring::Monitoring::describe_request(&parts, &body)
+        .map_or(serde_json::Value::Null, |(_, parameters)| {
+            record_members(&parameters)
+        });
     let request = http::Request::from_parts(parts, body);
     let answer = app
         .monitoring
@@ -69,6 +73,7 @@ pub async fn handle(
         .await;
     let error = error_of(&answer);
     let call = AuditedCall {
+        request_parameters,
         error: error.as_ref().map(|code| (code.as_str(), "")),
         ..AuditedCall::management(
             Some(&principal.identity),
