@@ -135,8 +135,7 @@ impl S3Handlers {
         }
     }
 
-    /// Asks the decider about one more operation of a request (the CopyObject source, each key of
-    /// DeleteObjects).
+    /// Asks the decider about one more operation of a request (the CopyObject source).
     async fn authorize(
         &self,
         extensions: &http::Extensions,
@@ -145,23 +144,51 @@ impl S3Handlers {
         bucket: &str,
         key: &str,
     ) -> S3Result<AccessDecision> {
-        let principal = caller(extensions)?;
         let bucket_info = self.store.bucket(bucket).await?.map(BucketInfo::from);
-        let context = extensions.get::<RequestContext>();
-        let request = AccessRequest {
-            query: "",
-            principal: &principal,
-            operation,
-            bucket: Some(bucket),
-            key: Some(key),
-            bucket_info: bucket_info.as_ref(),
-            source_ip: context.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |context| {
-                context.source_ip
-            }),
-            secure_transport: context.is_some_and(|context| context.tls.is_some()),
+        let keys = self.authorize_keys(
+            extensions,
             headers,
-        };
-        Ok(self.decider.decide(&request))
+            operation,
+            bucket,
+            bucket_info.as_ref(),
+            [key],
+        )?;
+        Ok(keys[0])
+    }
+
+    /// The decider's answer for `operation` on each of `keys` of one bucket (each key of
+    /// DeleteObjects is decided on its own, as S3 does).
+    fn authorize_keys<'k>(
+        &self,
+        extensions: &http::Extensions,
+        headers: &http::HeaderMap,
+        operation: &'static str,
+        bucket: &str,
+        bucket_info: Option<&BucketInfo>,
+        keys: impl IntoIterator<Item = &'k str>,
+    ) -> S3Result<Vec<AccessDecision>> {
+        let principal = caller(extensions)?;
+        let context = extensions.get::<RequestContext>();
+        let decisions = keys
+            .into_iter()
+            .map(|key| {
+                let request = AccessRequest {
+                    query: "",
+                    principal: &principal,
+                    operation,
+                    bucket: Some(bucket),
+                    key: Some(key),
+                    bucket_info,
+                    source_ip: context.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |context| {
+                        context.source_ip
+                    }),
+                    secure_transport: context.is_some_and(|context| context.tls.is_some()),
+                    headers,
+                };
+                self.decider.decide(&request)
+            })
+            .collect();
+        Ok(decisions)
     }
 }
 
@@ -395,18 +422,26 @@ impl S3 for S3Handlers {
     ) -> S3Result<S3Response<DeleteObjectsOutput>> {
         let input = req.input;
         let quiet = input.delete.quiet.unwrap_or(false);
+        let bucket_info = self
+            .store
+            .bucket(&input.bucket)
+            .await?
+            .map(BucketInfo::from);
+        let decisions = self.authorize_keys(
+            &req.extensions,
+            &req.headers,
+            "DeleteObject",
+            &input.bucket,
+            bucket_info.as_ref(),
+            input
+                .delete
+                .objects
+                .iter()
+                .map(|object| object.key.as_str()),
+        )?;
         let mut keys = Vec::with_capacity(input.delete.objects.len());
         let mut errors = Vec::new();
-        for object in input.delete.objects {
-            let decision = self
-                .authorize(
-                    &req.extensions,
-                    &req.headers,
-                    "DeleteObject",
-                    &input.bucket,
-                    &object.key,
-                )
-                .await?;
+        for (object, decision) in input.delete.objects.into_iter().zip(decisions) {
             match decision {
                 AccessDecision::Allow => keys.push(object.key),
                 AccessDecision::Deny => errors.push(s3s::dto::Error {
