@@ -66,8 +66,12 @@ from = "OpenTrail Alerts <alerts@opentrail.test>"
     aws = server.aws
     subscriber = Subscriber()
     try:
-        aws("logs", "create-log-group", "--log-group-name", GROUP)
         make_trail_bucket(server, "alert-trail-logs")
+        early = aws("cloudtrail", "create-trail", "--name", "alerts", "--s3-bucket-name", "alert-trail-logs",
+                    "--cloud-watch-logs-log-group-arn", GROUP_ARN, "--cloud-watch-logs-role-arn", ROLE_ARN,
+                    check=False)
+        assert early.returncode != 0 and "InvalidCloudWatchLogsLogGroupArnException" in early.stderr
+        aws("logs", "create-log-group", "--log-group-name", GROUP)
         aws("s3api", "create-bucket", "--bucket", "sensitive-data")
         (tmp_path / "small.txt").write_bytes(b"s" * 500)
         (tmp_path / "large.bin").write_bytes(b"L" * 4000)

@@ -174,6 +174,14 @@ impl ApiError {
         )
     }
 
+    /// `InvalidCloudWatchLogsLogGroupArnException` for a well-formed ARN of a group that does not exist.
+    pub fn log_group_not_found() -> Self {
+        Self::new(
+            "InvalidCloudWatchLogsLogGroupArnException",
+            "CloudTrail cannot validate the specified log group ARN.",
+        )
+    }
+
     /// `InvalidCloudWatchLogsLogGroupArnException`.
     pub fn invalid_log_group_arn(arn: &str) -> Self {
         Self::new(

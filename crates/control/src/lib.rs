@@ -83,6 +83,13 @@ pub trait TopicDirectory: Send + Sync {
     fn topic(&self, topic_arn: &str) -> Option<TopicInfo>;
 }
 
+/// What the control plane needs to know about CloudWatch Logs log groups. Optional: without one
+/// ([`ControlPlane::with_log_group_directory`] not called) log group ARNs are checked for form only.
+pub trait LogGroupDirectory: Send + Sync {
+    /// Whether the group `name` exists in `account_id` and `region`.
+    fn log_group_exists(&self, account_id: &str, region: &str, name: &str) -> bool;
+}
+
 /// One SNS topic as the control plane sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicInfo {
@@ -108,6 +115,7 @@ pub struct ControlPlane {
     store: Mutex<Store>,
     buckets: Arc<dyn BucketDirectory>,
     topics: Option<Arc<dyn TopicDirectory>>,
+    log_groups: Option<Arc<dyn LogGroupDirectory>>,
     generation: AtomicU64,
 }
 
@@ -127,6 +135,7 @@ impl ControlPlane {
             store: Mutex::new(store),
             buckets,
             topics: None,
+            log_groups: None,
             generation: AtomicU64::new(1),
         })
     }
@@ -134,6 +143,12 @@ impl ControlPlane {
     /// Checks SNS topics (existence, and a policy letting CloudTrail publish) through `topics`.
     pub fn with_topic_directory(mut self, topics: Arc<dyn TopicDirectory>) -> Self {
         self.topics = Some(topics);
+        self
+    }
+
+    /// Checks that a trail's CloudWatch Logs log group exists, through `log_groups`.
+    pub fn with_log_group_directory(mut self, log_groups: Arc<dyn LogGroupDirectory>) -> Self {
+        self.log_groups = Some(log_groups);
         self
     }
 

@@ -1464,6 +1464,72 @@ fn topic_directory_checks_topics() {
     );
 }
 
+/// Log groups by (account, region, name).
+struct MemoryLogGroups(Vec<(&'static str, &'static str, &'static str)>);
+
+impl crate::LogGroupDirectory for MemoryLogGroups {
+    fn log_group_exists(&self, account_id: &str, region: &str, name: &str) -> bool {
+        self.0
+            .iter()
+            .any(|group| *group == (account_id, region, name))
+    }
+}
+
+#[test]
+fn log_groups_must_exist_when_a_directory_is_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let buckets = Arc::new(MemoryBuckets::default());
+    buckets.put("write-only-events", Some(SEED_POLICY.into()));
+    let groups = MemoryLogGroups(vec![(ACCOUNT, TOKYO, "CloudTrail/Default")]);
+    let plane = ControlPlane::open(&dir.path().join("db"), buckets)
+        .unwrap()
+        .with_log_group_directory(Arc::new(groups));
+    let ctx = CallContext {
+        account_id: ACCOUNT.into(),
+        region: TOKYO.into(),
+        now: now(),
+    };
+    let role = "arn:aws:iam::123456789012:role/CloudTrail_CloudWatchLogs_Role";
+    let arn =
+        |region: &str, name: &str| format!("arn:aws:logs:{region}:{ACCOUNT}:log-group:{name}:*");
+    let call = |operation: &str, input: Value| plane.call(&ctx, operation, &input);
+    check(
+        "existing group",
+        call(
+            "CreateTrail",
+            json!({"Name": "with-group", "S3BucketName": "write-only-events",
+            "CloudWatchLogsLogGroupArn": arn(TOKYO, "CloudTrail/Default"), "CloudWatchLogsRoleArn": role}),
+        ),
+        &Contains(json!({"CloudWatchLogsLogGroupArn": arn(TOKYO, "CloudTrail/Default")})),
+    );
+    check(
+        "missing group",
+        call(
+            "CreateTrail",
+            json!({"Name": "without-group", "S3BucketName": "write-only-events",
+            "CloudWatchLogsLogGroupArn": arn(TOKYO, "CloudTrail/Missing"), "CloudWatchLogsRoleArn": role}),
+        ),
+        &Error("InvalidCloudWatchLogsLogGroupArnException"),
+    );
+    check(
+        "a group of the same name in another region",
+        call(
+            "UpdateTrail",
+            json!({"Name": "with-group",
+            "CloudWatchLogsLogGroupArn": arn("us-east-1", "CloudTrail/Default"), "CloudWatchLogsRoleArn": role}),
+        ),
+        &Error("InvalidCloudWatchLogsLogGroupArnException"),
+    );
+    check(
+        "removing the group needs no lookup",
+        call(
+            "UpdateTrail",
+            json!({"Name": "with-group", "CloudWatchLogsLogGroupArn": "", "CloudWatchLogsRoleArn": ""}),
+        ),
+        &Contains(json!({"Name": "with-group"})),
+    );
+}
+
 #[test]
 fn requests_outside_the_trail_plane() {
     let fx = fixture();

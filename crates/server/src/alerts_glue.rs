@@ -190,6 +190,16 @@ fn parse_record(record: &[u8]) -> Option<(RecordSummary<'_>, i64, String)> {
     Some((summary, timestamp, message))
 }
 
+/// The log groups, as the trail control plane checks `CloudWatchLogsLogGroupArn` against them.
+#[derive(Debug)]
+pub struct LogGroups(pub Logs);
+
+impl opentrail_control::LogGroupDirectory for LogGroups {
+    fn log_group_exists(&self, account_id: &str, region: &str, name: &str) -> bool {
+        self.0.group_exists(account_id, region, name)
+    }
+}
+
 /// Metric filters' datapoints, stored as CloudWatch metrics (alarms evaluate on each put).
 #[derive(Debug)]
 pub struct MetricsFromLogs(pub Monitoring);

@@ -216,10 +216,6 @@ pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<
         front: s3.clone(),
         destinations: destinations.clone(),
     });
-    let control = Arc::new(ControlPlane::open(
-        &config.data_dir.join("control.sqlite"),
-        buckets,
-    )?);
     let keys = Arc::new(
         opentrail_integrity::KeyStore::open(&config.data_dir.join("keys"))
             .context("opening the signing key store")?,
@@ -237,16 +233,6 @@ pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<
     };
     let sns = opentrail_sns::SnsService::open(&config.data_dir.join("sns.sqlite"), sns_delivery)
         .context("opening the SNS store")?;
-    let history = opentrail_history::History::open(
-        &config.data_dir.join("history.sqlite"),
-        opentrail_history::HistoryConfig {
-            retention: config.history_retention,
-        },
-    )
-    .context("opening event history")?;
-    let history_consumer = history
-        .consumer()
-        .context("starting the event history consumer")?;
     let monitoring = opentrail_monitoring::Monitoring::open(
         &config.data_dir,
         Arc::new(alerts_glue::AlarmsToSns(sns.clone())),
@@ -257,6 +243,20 @@ pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<
         Arc::new(alerts_glue::MetricsFromLogs(monitoring.clone())),
     )
     .context("opening CloudWatch Logs")?;
+    let control = Arc::new(
+        ControlPlane::open(&config.data_dir.join("control.sqlite"), buckets)?
+            .with_log_group_directory(Arc::new(alerts_glue::LogGroups(logs.clone()))),
+    );
+    let history = opentrail_history::History::open(
+        &config.data_dir.join("history.sqlite"),
+        opentrail_history::HistoryConfig {
+            retention: config.history_retention,
+        },
+    )
+    .context("opening event history")?;
+    let history_consumer = history
+        .consumer()
+        .context("starting the event history consumer")?;
     let logs_consumer = alerts_glue::CloudWatchLogsDelivery {
         control: control.clone(),
         logs: logs.clone(),

@@ -8,8 +8,9 @@
 //! 2015 policy template and the current one with `aws:SourceArn` conditions pass. A bucket with no
 //! policy is refused even when the caller owns it, because AWS refuses it too: CloudTrail is a
 //! service principal, not the bucket owner. Buckets on an upstream S3 server that the operator
-//! configured for deliveries are trusted as they are (their policy is not visible here). CloudWatch Logs groups, IAM roles and KMS keys are
-//! not looked up (OpenTrail has no directory of them yet).
+//! configured for deliveries are trusted as they are (their policy is not visible here). The CloudWatch
+//! Logs group must exist (when a [`crate::LogGroupDirectory`] is configured); IAM roles and KMS keys
+//! are not looked up (OpenTrail has no directory of them).
 
 use crate::error::ApiError;
 use crate::model::TrailRecord;
@@ -59,6 +60,28 @@ impl ControlPlane {
         match policy_allows(&policy, &request) {
             true => Ok(()),
             false => Err(ApiError::insufficient_bucket_policy(bucket)),
+        }
+    }
+
+    /// `InvalidCloudWatchLogsLogGroupArnException` unless the trail's log group exists (AWS: "CloudTrail
+    /// cannot validate the specified log group ARN"); passes without a directory or a log group.
+    pub(crate) fn check_log_group(&self, trail: &TrailRecord) -> Result<(), ApiError> {
+        let (Some(log_groups), Some(arn)) =
+            (&self.log_groups, &trail.cloudwatch_logs_log_group_arn)
+        else {
+            return Ok(());
+        };
+        let fields: Vec<&str> = arn.splitn(7, ':').collect();
+        let exists = match fields.as_slice() {
+            [_, _, _, region, account, _, name] => {
+                let name = name.strip_suffix(":*").unwrap_or(name);
+                log_groups.log_group_exists(account, region, name)
+            }
+            _ => false,
+        };
+        match exists {
+            true => Ok(()),
+            false => Err(ApiError::log_group_not_found()),
         }
     }
 

@@ -192,6 +192,7 @@ impl ControlPlane {
         check_room(&trails, ctx, trail.is_multi_region_trail, None)?;
         self.check_bucket(ctx, &trail)?;
         self.check_topic(&trail)?;
+        self.check_log_group(&trail)?;
         store.insert_trail(&trail, &tags)?;
         self.bump_generation();
         Ok(trail.to_write_response())
@@ -278,6 +279,7 @@ impl ControlPlane {
             !trail.is_multi_region_trail && change.is_multi_region_trail == Some(true);
         let touches_bucket = change.touches_bucket();
         let touches_topic = matches!(change.sns_topic, Some(Some(_)));
+        let touches_log_group = matches!(change.cloudwatch_logs, Some(Some(_)));
         change.apply(&mut trail);
         if becomes_multi_region {
             check_name_free(&trails, ctx, &trail.arn.name, true, Some(&trail.arn))?;
@@ -288,6 +290,9 @@ impl ControlPlane {
         }
         if touches_topic {
             self.check_topic(&trail)?;
+        }
+        if touches_log_group {
+            self.check_log_group(&trail)?;
         }
         store.update_trail(&trail)?;
         self.bump_generation();
