@@ -1464,14 +1464,12 @@ fn topic_directory_checks_topics() {
     );
 }
 
-/// Log groups by (account, region, name).
-struct MemoryLogGroups(Vec<(&'static str, &'static str, &'static str)>);
+/// Log groups, as `account/region/name`.
+struct MemoryLogGroups(Vec<String>);
 
 impl crate::LogGroupDirectory for MemoryLogGroups {
     fn log_group_exists(&self, account_id: &str, region: &str, name: &str) -> bool {
-        self.0
-            .iter()
-            .any(|group| *group == (account_id, region, name))
+        self.0.contains(&format!("{account_id}/{region}/{name}"))
     }
 }
 
@@ -1480,7 +1478,7 @@ fn log_groups_must_exist_when_a_directory_is_configured() {
     let dir = tempfile::tempdir().unwrap();
     let buckets = Arc::new(MemoryBuckets::default());
     buckets.put("write-only-events", Some(SEED_POLICY.into()));
-    let groups = MemoryLogGroups(vec![(ACCOUNT, TOKYO, "CloudTrail/Default")]);
+    let groups = MemoryLogGroups(vec![format!("{ACCOUNT}/{TOKYO}/CloudTrail/Default")]);
     let plane = ControlPlane::open(&dir.path().join("db"), buckets)
         .unwrap()
         .with_log_group_directory(Arc::new(groups));
