@@ -239,8 +239,9 @@ impl MetricSink for MetricsFromLogs {
     }
 }
 
-/// Alarm actions: SNS topic ARNs get the alarm message published (other action kinds, such as
-/// Auto Scaling or EC2 actions, do not exist here and are logged).
+/// Alarm actions: SNS topic ARNs of the alarm's own account get the alarm message published (other
+/// action kinds, such as Auto Scaling or EC2 actions, do not exist here and are logged, as are
+/// topics of other accounts).
 #[derive(Debug)]
 pub struct AlarmsToSns(pub SnsService);
 
@@ -253,12 +254,12 @@ impl AlarmActionSink for AlarmsToSns {
         subject: &str,
         message: &str,
     ) {
-        if !action_arn.starts_with("arn:aws:sns:") {
+        if !is_own_topic(account_id, action_arn) {
             tracing::warn!(
                 account_id,
                 region,
                 action_arn,
-                "alarm action is not an SNS topic; ignored"
+                "alarm action is not an SNS topic of the alarm's account; ignored"
             );
             return;
         }
@@ -268,9 +269,27 @@ impl AlarmActionSink for AlarmsToSns {
     }
 }
 
+/// Whether `action_arn` is an SNS topic of `account_id`. Topics of other accounts would need a topic
+/// policy granting CloudWatch; OpenTrail keeps accounts apart and publishes only within one.
+fn is_own_topic(account_id: &str, action_arn: &str) -> bool {
+    let fields: Vec<&str> = action_arn.split(':').collect();
+    matches!(fields.as_slice(), ["arn", _, "sns", _, account, name] if *account == account_id && !name.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alarms_publish_only_to_their_own_accounts_topics() {
+        let check = |arn: &str, expected: bool| {
+            assert_eq!(is_own_topic("123456789012", arn), expected, "{arn}");
+        };
+        check("arn:aws:sns:us-east-1:123456789012:alerts", true);
+        check("arn:aws:sns:us-east-1:111122223333:alerts", false);
+        check("arn:aws:automate:us-east-1:ec2:stop", false);
+        check("arn:aws:sns:us-east-1:123456789012:", false);
+    }
 
     #[test]
     fn log_group_arns_are_read_with_or_without_the_wildcard() {
