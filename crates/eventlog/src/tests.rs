@@ -694,7 +694,8 @@ async fn a_lingering_consumer_takes_a_trickle_of_appends_as_one_batch() {
     let (consumer, mut batches) = RecordingConsumer::new("lingering");
     let cancel = CancellationToken::new();
     let options = ConsumerOptions {
-        linger: Duration::from_millis(300),
+        // long enough for three sequential fsynced appends on a loaded CI machine
+        linger: Duration::from_secs(2),
         ..ConsumerOptions::default()
     };
     let running = tokio::spawn(run_consumer_with(
