@@ -49,11 +49,6 @@ pub struct ConsumerOptions {
     /// last save, which consumers (idempotent by contract) absorb. Zero saves after every batch.
     /// Default 1 s.
     pub checkpoint_interval: Duration,
-    /// How long a caught-up consumer waits after new entries arrive before it reads them, so that a
-    /// trickle of single appends becomes one batch and one wake-up instead of one per append (each
-    /// wake-up is a few thread switches on the cores the appenders need). Zero reads at once.
-    /// Default zero.
-    pub linger: Duration,
 }
 
 impl Default for ConsumerOptions {
@@ -64,7 +59,6 @@ impl Default for ConsumerOptions {
             initial_retry_delay: Duration::from_millis(100),
             max_retry_delay: Duration::from_secs(30),
             checkpoint_interval: Duration::from_secs(1),
-            linger: Duration::ZERO,
         }
     }
 }
@@ -137,15 +131,7 @@ pub async fn run_consumer_with<C: Consumer>(
                 });
                 tokio::select! {
                     () = cancel.cancelled() => return run.finish().await,
-                    waited = run.reader.wait_for_entries() => {
-                        waited?;
-                        if !run.options.linger.is_zero() {
-                            tokio::select! {
-                                () = cancel.cancelled() => return run.finish().await,
-                                () = tokio::time::sleep(run.options.linger) => {}
-                            }
-                        }
-                    }
+                    waited = run.reader.wait_for_entries() => waited?,
                     () = sleep_or_never(due) => run = run.save_blocking().await?,
                 }
             }

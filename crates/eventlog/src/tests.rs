@@ -688,35 +688,6 @@ async fn a_consumer_applies_everything_checkpoints_and_resumes_after_its_cursor(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_lingering_consumer_takes_a_trickle_of_appends_as_one_batch() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = open(dir.path());
-    let (consumer, mut batches) = RecordingConsumer::new("lingering");
-    let cancel = CancellationToken::new();
-    let options = ConsumerOptions {
-        // long enough for three sequential fsynced appends on a loaded CI machine
-        linger: Duration::from_secs(2),
-        ..ConsumerOptions::default()
-    };
-    let running = tokio::spawn(run_consumer_with(
-        log.clone(),
-        consumer,
-        cancel.clone(),
-        options,
-    ));
-    for n in 0..3 {
-        log.append(payloads(n..n + 1)).await.unwrap();
-    }
-    assert_eq!(
-        receive_entries(&mut batches, 3).await,
-        vec![vec![Seq(0), Seq(1), Seq(2)]],
-        "three appends within the linger are one batch"
-    );
-    cancel.cancel();
-    running.await.unwrap().unwrap();
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cursor_saves_are_batched_in_time_and_always_made_on_stop() {
     let dir = tempfile::tempdir().unwrap();
     let log = open(dir.path());

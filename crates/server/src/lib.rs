@@ -321,18 +321,9 @@ pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<
     let logs_token = shutdown.clone();
     let evaluator = monitoring.start();
     let consumers_task = tokio::spawn(async move {
-        let history = opentrail_eventlog::run_consumer_with(
-            history_log,
-            history_consumer,
-            history_token,
-            consumer_options(HISTORY_LINGER),
-        );
-        let log_groups = opentrail_eventlog::run_consumer_with(
-            logs_log,
-            logs_consumer,
-            logs_token,
-            consumer_options(LOG_GROUPS_LINGER),
-        );
+        let history =
+            opentrail_eventlog::run_consumer(history_log, history_consumer, history_token);
+        let log_groups = opentrail_eventlog::run_consumer(logs_log, logs_consumer, logs_token);
         let (delivered, indexed, grouped) =
             tokio::join!(delivery.run(delivery_token), history, log_groups);
         if let Err(error) = delivered {
@@ -361,19 +352,6 @@ pub async fn run(config: ServerConfig, root: RootCredentials) -> anyhow::Result<
         consumers_task,
         log,
     })
-}
-
-/// How long event history lets new records gather before indexing them (LookupEvents is
-/// eventually consistent on AWS too; one batch per wake-up keeps consumers off the appenders' cores).
-const HISTORY_LINGER: Duration = Duration::from_millis(20);
-/// The same for the CloudWatch Logs consumer; small, because alarms hang off it.
-const LOG_GROUPS_LINGER: Duration = Duration::from_millis(2);
-
-fn consumer_options(linger: Duration) -> opentrail_eventlog::ConsumerOptions {
-    opentrail_eventlog::ConsumerOptions {
-        linger,
-        ..opentrail_eventlog::ConsumerOptions::default()
-    }
 }
 
 /// How often old event-log segments are looked at for removal.
