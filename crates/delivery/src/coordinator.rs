@@ -282,7 +282,7 @@ impl Coordinator {
 
 /// A trail's identity across renames of nothing: its ARN plus its creation time, so a trail
 /// deleted and created again with the same name starts afresh.
-pub(crate) fn trail_key(trail: &TrailConfig) -> String {
+fn trail_key(trail: &TrailConfig) -> String {
     format!(
         "{}#{}",
         trail.trail.arn,

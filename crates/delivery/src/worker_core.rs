@@ -124,14 +124,6 @@ impl WorkerCore {
         let batch = self
             .reader
             .read_batch(READ_BATCH_ENTRIES, READ_BATCH_BYTES)?;
-        // The settings the coordinator handed over may predate a StartLogging (or selector change)
-        // that came before these entries were appended: route them with settings read after the
-        // entries were durable, so no record is judged by settings older than itself.
-        let fresh = match batch.is_empty() {
-            true => None,
-            false => self.current_settings(),
-        };
-        let trail = fresh.as_ref().unwrap_or(trail);
         let mut sealed = 0;
         for entry in &batch {
             let Some((region, record, event_time)) = route_entry(trail, &entry.payload) else {
@@ -158,19 +150,6 @@ impl WorkerCore {
         let caught_up = batch.len() < READ_BATCH_ENTRIES
             && self.reader.position() >= self.shared.log.durable_tail();
         Ok((caught_up, sealed))
-    }
-
-    /// This trail's settings as the control plane holds them now, if it still exists.
-    fn current_settings(&self) -> Option<TrailConfig> {
-        match self.shared.control.try_trails_snapshot() {
-            Ok(trails) => trails
-                .into_iter()
-                .find(|candidate| crate::coordinator::trail_key(candidate) == self.trail_key),
-            Err(error) => {
-                tracing::warn!(%error, "reading trail settings failed; routing with the last known");
-                None
-            }
-        }
     }
 
     fn seal_due_files(
